@@ -1,0 +1,6 @@
+#ifndef EDITLAB_CLUA_SHIM_H
+#define EDITLAB_CLUA_SHIM_H
+#include <lua.h>
+#include <lualib.h>
+#include <lauxlib.h>
+#endif

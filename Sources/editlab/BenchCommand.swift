@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import Tensors
+
+/// `editlab bench`: the performance figures of scripts/bench, each printed as a ratio to a
+/// limit measured in the same run.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure performance as ratios to limits measured in the same run.",
+        discussion: "Run it from a release build (scripts/bench does). Groups: matmul."
+    )
+
+    @Option(name: .long, help: "Repetitions per measurement; the best is reported.")
+    var repeats: Int = 5
+
+    @Argument(help: "Groups to run (default: all).")
+    var groups: [String] = []
+
+    func run() throws {
+        let all = ["matmul"]
+        let chosen = groups.isEmpty ? all : groups
+        for g in chosen where !all.contains(g) {
+            throw ValidationError("unknown bench group '\(g)'; known: \(all.joined(separator: ", "))")
+        }
+        print("OpenBLAS kernel: \(BLASInfo.coreName), threads: \(BLASInfo.threadCount)")
+        print("config: \(BLASInfo.configuration)")
+        if chosen.contains("matmul") { try MatmulBench(repeats: repeats).run() }
+    }
+}
