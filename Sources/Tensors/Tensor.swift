@@ -14,6 +14,9 @@ public struct Tensor {
     public let strides: [Int]
     /// Index of the first element in the storage.
     public let offset: Int
+    /// Autograd state: set on leaves that require a gradient and on results of recorded
+    /// operations; `nil` for plain tensors.
+    public internal(set) var autograd: AutogradMeta?
 
     /// Creates a view without checking it against the storage. Internal use only: every
     /// public view constructor validates its arguments first.
