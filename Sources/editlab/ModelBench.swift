@@ -1,0 +1,65 @@
+import CBLAS
+import Foundation
+import LanguageModels
+import Tensors
+
+/// Load time and memory of the default model, prefill throughput as a ratio to raw sgemm
+/// measured in the same run, and generation speed.
+struct ModelBench {
+    let repeats: Int
+
+    /// Raw sgemm GFLOP/s at the prefill's dominant shape (1024 tokens × 576 → 1536).
+    func sgemmLimit() -> Double {
+        var gen = RandomGenerator(seed: 5)
+        let (n, k, m) = (1024, 576, 1536)
+        let a = Tensor.randn([n, k], generator: &gen), b = Tensor.randn([m, k], generator: &gen)
+        let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self)
+        let (t, _) = Timing.interleavedBest(minRepeats: repeats, {
+            let c = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k), 1, pa, Int32(k), pb, Int32(k), 0, c, Int32(m))
+            c.deallocate()
+        }, {})
+        return 2 * Double(n * k * m) / t / 1e9
+    }
+
+    func run(groups: [String]) throws {
+        print("\n== model: load, prefill, generation (default model) ==")
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let m = try LanguageModel.load("smollm2")
+        let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        let rssAfterLoad = ProcessMemory.resident
+        print(String(format: "load to float32        %8.2f s      target <= 2 s    (ratio %.2f)", loadSeconds, loadSeconds / 2))
+        print("resident after load    \(ProcessMemory.mb(rssAfterLoad))   target <= 650 MB" +
+              (rssAfterLoad.map { String(format: "  (ratio %.2f)", Double($0) / 650e6) } ?? ""))
+        guard groups.contains("forward") else { return }
+
+        let tok = try m.requireTokenizer()
+        var gen = RandomGenerator(seed: 11)
+        let (b, t) = (8, 128)
+        let rows = (0..<b).map { _ in (0..<t).map { _ in gen.nextInt(below: m.config.vocabSize) } }
+        let batch = try TokenBatch(rows)
+        let flops = 2 * Double(m.parameterCount) * Double(b * t)
+        let limit = sgemmLimit()
+        ProcessMemory.resetPeak()
+        var best = Double.infinity
+        for _ in 0..<max(repeats, 2) {
+            let s = try Timing.seconds { _ = try Autograd.noGrad { try m.logits(batch) } }
+            best = min(best, s)
+        }
+        let peak = ProcessMemory.peak
+        let achieved = flops / best / 1e9
+        print(String(format: "prefill 8x128, all logits  %.3f s  %.1f GFLOP/s  (2·%.1fM params·tokens)", best, achieved, Double(m.parameterCount) / 1e6))
+        print(String(format: "raw sgemm (1024x576·576x1536)  %.1f GFLOP/s", limit))
+        print(String(format: "ratio                  %8.3f     target >= 0.75", achieved / limit))
+        print("peak resident during prefill  \(ProcessMemory.mb(peak))   target <= 900 MB" +
+              (peak.map { String(format: "  (ratio %.2f)", Double($0) / 900e6) } ?? ""))
+
+        let prompt = Array(tok.encode("The history of the Roman Empire begins with the founding of the city, which according to").prefix(16))
+        let maxNew = 32
+        let g0 = DispatchTime.now().uptimeNanoseconds
+        let out = try m.generate([prompt], maxTokens: maxNew, sampling: .greedy, stopAtEOS: false)
+        let gs = Double(DispatchTime.now().uptimeNanoseconds - g0) / 1e9
+        print(String(format: "generation: %d tokens after a %d-token prompt in %.2f s = %.1f tokens/s",
+                     out.newIDs[0].count, prompt.count, gs, Double(out.newIDs[0].count) / gs))
+    }
+}

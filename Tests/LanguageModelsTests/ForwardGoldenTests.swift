@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import Tensors
+import LanguageModels
+
+/// Paths of the golden fixtures.
+enum Fixtures {
+    static let root: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures").path
+    }()
+    static func path(_ rel: String) -> String { root + "/" + rel }
+
+    /// Reads a tensor of an expected-values file.
+    static func expected(_ file: String, _ name: String) throws -> Tensor {
+        try SafetensorsReader(path: path(file)).tensor(named: name)
+    }
+
+    /// The two input rows every tiny fixture uses.
+    static func inputIDs(_ file: String) throws -> [[Int]] {
+        let flat = try SafetensorsReader(path: path(file)).integers(named: "input_ids")
+        let n = flat.count / 2
+        return [Array(flat[0..<n]), Array(flat[n...])]
+    }
+}
+
+@Suite("Forward pass against the golden fixtures (tiny models)")
+struct ForwardGoldenTests {
+    func checkLogitsAndHidden(model: LanguageModel, expectedFile: String, tolerance: Double = 1e-4) throws {
+        let ids = try Fixtures.inputIDs(expectedFile)
+        let batch = try TokenBatch(ids)
+        let layers = model.config.layerCount
+        let names = (0..<layers).map { "blocks.\($0).hook_resid_pre" } + ["ln_final.hook_normalized"]
+        let result = try model.runWithCache(batch, names: names)
+        let logits = try #require(result.logits)
+        let expectedLogits = try Fixtures.expected(expectedFile, "logits")
+        #expect(logits.shape == expectedLogits.shape)
+        #expect(try logits.maxAbsDifference(expectedLogits) < tolerance, "logits")
+        for i in 0...layers {
+            let got = try #require(result.cache[names[i]])
+            let want = try Fixtures.expected(expectedFile, "hidden_states.\(i)")
+            #expect(try got.maxAbsDifference(want) < tolerance, "hidden state \(i)")
+        }
+    }
+
+    @Test func tinyLlamaFromSafetensors() throws {
+        let m = try LanguageModel.load(Fixtures.path("tiny-llama"))
+        try checkLogitsAndHidden(model: m, expectedFile: "tiny-llama/expected.safetensors")
+    }
+
+    @Test(arguments: ["f32", "q8_0", "q4_1"])
+    func tinyLlamaFromGGUF(_ kind: String) throws {
+        let m = try LanguageModel.load(Fixtures.path("tiny-llama/tiny-llama-\(kind).gguf"))
+        try checkLogitsAndHidden(model: m, expectedFile: "tiny-llama/expected-\(kind).safetensors")
+    }
+
+    @Test func tinyGPT2FromSafetensors() throws {
+        let m = try LanguageModel.load(Fixtures.path("tiny-gpt2"))
+        try checkLogitsAndHidden(model: m, expectedFile: "tiny-gpt2/expected.safetensors")
+    }
+
+    @Test func tinyLlamaLossAndGradients() throws {
+        let file = "tiny-llama/expected.safetensors"
+        let m = try LanguageModel.load(Fixtures.path("tiny-llama"))
+        let ids = try Fixtures.inputIDs(file)
+        let batch = try TokenBatch(ids)
+        // Weights that need gradients become leaves; δ is a zero vector added at
+        // blocks.0.hook_mlp_out, row 0, position 3.
+        let down = try m.parameter("blocks.1.mlp.down").requiringGrad()
+        let embed = try m.parameter("embed").requiringGrad()
+        try m.replaceParameter("blocks.1.mlp.down", down)
+        try m.replaceParameter("embed", embed)
+        let delta = Tensor.zeros([64]).requiringGrad()
+        var options = ForwardOptions(logits: .all)
+        options.hooks["blocks.0.hook_mlp_out"] = [Hooks.add(delta, at: [(0, 3)])]
+        let logits = try #require(try m.forward(batch, options).logits)
+        // next-token cross-entropy over positions 0..6 of both rows
+        let t = batch.length
+        var rows: [Int] = [], targets: [Int] = []
+        for r in 0..<2 { for p in 0..<(t - 1) { rows.append(r * t + p); targets.append(ids[r][p + 1]) } }
+        let flat = try F.reshape(logits, [2 * t, -1])
+        let loss = try F.crossEntropy(F.indexSelect(flat, rows), targets: targets)
+        let expectedLoss = try Fixtures.expected(file, "loss").item()
+        #expect(abs(try loss.item() - expectedLoss) < 1e-5)
+        try F.backward(loss)
+        func checkGrad(_ got: Tensor?, _ name: String) throws {
+            let g = try #require(got)
+            let want = try Fixtures.expected(file, name)
+            let scale = max(abs(want.max()), abs(want.min()))
+            #expect(try g.maxAbsDifference(want) / scale < 1e-4, "\(name)")
+        }
+        try checkGrad(down.grad, "grad.blocks.1.mlp.down")
+        try checkGrad(embed.grad, "grad.embed")
+        try checkGrad(delta.grad, "grad.delta.blocks.0.hook_mlp_out.row0.pos3")
+    }
+
+    @Test func paddedAndUnpaddedBatchesAgree() throws {
+        let m = try LanguageModel.load(Fixtures.path("tiny-llama"))
+        let ids = try Fixtures.inputIDs("tiny-llama/expected.safetensors")
+        let short = Array(ids[1].prefix(5))
+        let alone = try m.logits(TokenBatch([short]))
+        for side in [PaddingSide.right, .left] {
+            let both = try m.logits(TokenBatch([ids[0], short], padding: side))
+            let offset = side == .left ? 3 : 0
+            let rowsOfShort = try both.select(0, 1).narrow(0, start: offset, length: 5)
+            #expect(try rowsOfShort.maxAbsDifference(alone.select(0, 0)) < 1e-4, "\(side) padding")
+            #expect(try both.select(0, 0).maxAbsDifference(m.logits(TokenBatch([ids[0]])).select(0, 0)) < 1e-4)
+        }
+        let g = try LanguageModel.load(Fixtures.path("tiny-gpt2"))
+        let aloneG = try g.logits(TokenBatch([short]))
+        let leftG = try g.logits(TokenBatch([ids[0], short], padding: .left))
+        #expect(try leftG.select(0, 1).narrow(0, start: 3, length: 5).maxAbsDifference(aloneG.select(0, 0)) < 1e-4)
+    }
+
+    @Test func badInputGetsClearErrors() throws {
+        let m = try LanguageModel.load(Fixtures.path("tiny-llama"))
+        #expect(throws: ModelError.tokenOutOfRange(id: 320, vocabularySize: 320)) { try m.logits(TokenBatch([[1, 320]])) }
+        #expect(throws: ModelError.self) { try m.logits(TokenBatch([[Int](repeating: 1, count: 129)])) }
+        #expect(throws: ModelError.unknownHook("blocks.9.hook_resid_pre")) {
+            try m.runWithCache(TokenBatch([[1, 2]]), names: ["blocks.9.hook_resid_pre"])
+        }
+        var o = ForwardOptions()
+        o.hooks["blocks.0.hook_mlp_out"] = [{ _, _ in Tensor.zeros([3]) }]
+        #expect(throws: ModelError.self) { try m.forward(TokenBatch([[1, 2]]), o) }
+        #expect(throws: ModelError.self) { try m.parameter("blocks.0.mlp.nope") }
+        #expect(throws: ModelError.self) { try TokenBatch([]) }
+    }
+}
