@@ -42,6 +42,9 @@ extension Tensor {
         if info > 0 { throw TensorError.singular(op: op, detail: "U(\(info),\(info)) is exactly zero") }
         if info < 0 { throw TensorError.lapack(op: op, routine: "gesv", info: info) }
         guard x.isFinite else { throw TensorError.singular(op: op, detail: "the solution overflowed (matrix is numerically singular)") }
+        if hasRoundingLevelPivot(a, squared: false) {
+            throw TensorError.singular(op: op, detail: "an LU pivot is at rounding level (singular to working precision)")
+        }
         return isVector ? try x.squeezed(1) : x
     }
 
@@ -93,6 +96,9 @@ extension Tensor {
         }
         if info > 0 { throw TensorError.notPositiveDefinite(op: op, detail: "leading minor of order \(info) is not positive") }
         if info < 0 { throw TensorError.lapack(op: op, routine: "potrf/potrs", info: info) }
+        if hasRoundingLevelPivot(l, squared: true) {
+            throw TensorError.notPositiveDefinite(op: op, detail: "a Cholesky pivot is at rounding level (singular to working precision)")
+        }
         return isVector ? try x.squeezed(1) : x
     }
 
@@ -141,10 +147,11 @@ extension Tensor {
         let a = clone()
         let s = Tensor.zeros([k], dtype: dtype)
         if k == 0 { return s }
+        // Row-major LAPACKE_?gesdd checks ldvt >= n even when no vectors are computed.
         let info: Int
         switch dtype {
-        case .float32: info = Float.gesdd(jobz: UInt8(ascii: "N"), m: m, n: n, a: a.pointer(as: Float.self), lda: n, s: s.pointer(as: Float.self), u: nil, ldu: 1, vt: nil, ldvt: 1)
-        case .float64: info = Double.gesdd(jobz: UInt8(ascii: "N"), m: m, n: n, a: a.pointer(as: Double.self), lda: n, s: s.pointer(as: Double.self), u: nil, ldu: 1, vt: nil, ldvt: 1)
+        case .float32: info = Float.gesdd(jobz: UInt8(ascii: "N"), m: m, n: n, a: a.pointer(as: Float.self), lda: n, s: s.pointer(as: Float.self), u: nil, ldu: 1, vt: nil, ldvt: n)
+        case .float64: info = Double.gesdd(jobz: UInt8(ascii: "N"), m: m, n: n, a: a.pointer(as: Double.self), lda: n, s: s.pointer(as: Double.self), u: nil, ldu: 1, vt: nil, ldvt: n)
         }
         if info != 0 { throw TensorError.lapack(op: op, routine: "gesdd", info: info) }
         return s
@@ -162,6 +169,22 @@ extension Tensor {
         // pinv = V · diag(1/s) · Uᵀ
         let vScaled = try vt.t().mul(inv.unsqueezed(0))
         return try vScaled.matmul(u.t())
+    }
+}
+
+extension Tensor {
+    /// Whether the smallest diagonal entry of `factor` (U of an LU factorisation, or L of a
+    /// Cholesky factorisation with `squared`) is at rounding level, n·ε·max|aᵢⱼ| of self: the
+    /// matrix is singular to working precision and a "solution" would be noise of size 1/ε
+    /// (LAPACK's ?gesvx reports such systems too). Exact zeros are caught by LAPACK's info.
+    fileprivate func hasRoundingLevelPivot(_ factor: Tensor, squared: Bool) -> Bool {
+        let n = shape[0]
+        guard n > 0 else { return false }
+        let scale = Swift.max(self.max(), -self.min())
+        let eps = dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
+        let f = factor.doubles()
+        let smallest = (0..<n).map { Swift.abs(f[$0 * n + $0]) }.min() ?? 0
+        return (squared ? smallest * smallest : smallest) <= Double(n) * eps * scale
     }
 }
 

@@ -35,7 +35,12 @@ extension Tensor {
         guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
             throw TensorError.invalidArgument(op: "arange", detail: "start, end and a non-zero step must be finite")
         }
-        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+        // Bound the count before converting it: Int(_:) traps on huge or infinite values.
+        let steps = ((end - start) / step).rounded(.up)
+        guard steps < Double(Int32.max) else {
+            throw TensorError.invalidArgument(op: "arange", detail: "\(steps) elements is too many (at most \(Int32.max - 1))")
+        }
+        let n = steps > 0 ? Int(steps) : 0
         return try Tensor(shape: [n], values: (0..<n).map { start + Double($0) * step }, dtype: dtype)
     }
 
@@ -44,7 +49,7 @@ extension Tensor {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.invalidArgument(op: "Tensor(shape:values:)", detail: "negative size in \(shape)")
         }
-        let n = shape.reduce(1, *)
+        let n = try checkedCount(shape, op: "Tensor(shape:values:)")
         guard n == values.count else {
             throw TensorError.shapeMismatch(op: "Tensor(shape:values:)", detail: "shape \(shapeString(shape)) needs \(n) values, got \(values.count)")
         }
@@ -63,7 +68,7 @@ extension Tensor {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.invalidArgument(op: "Tensor(shape:floats:)", detail: "negative size in \(shape)")
         }
-        let n = shape.reduce(1, *)
+        let n = try checkedCount(shape, op: "Tensor(shape:floats:)")
         guard n == values.count else {
             throw TensorError.shapeMismatch(op: "Tensor(shape:floats:)", detail: "shape \(shapeString(shape)) needs \(n) values, got \(values.count)")
         }

@@ -62,15 +62,16 @@ extension Tensor {
         guard unknown.count <= 1, requested.allSatisfy({ $0 >= -1 }) else {
             throw TensorError.invalidArgument(op: op, detail: "invalid shape \(requested)")
         }
-        let known = requested.filter { $0 != -1 }.reduce(1, *)
+        let known = try checkedCount(requested.filter { $0 != -1 }, op: op)
         if let u = unknown.first {
             guard known > 0, count % known == 0 else {
                 throw TensorError.shapeMismatch(op: op, detail: "cannot infer -1 in \(requested) for \(count) elements")
             }
             out[u] = count / known
         }
-        guard out.reduce(1, *) == count else {
-            throw TensorError.shapeMismatch(op: op, detail: "shape \(shapeString(out)) has \(out.reduce(1, *)) elements, tensor has \(count)")
+        let total = try checkedCount(out, op: op)
+        guard total == count else {
+            throw TensorError.shapeMismatch(op: op, detail: "shape \(shapeString(out)) has \(total) elements, tensor has \(count)")
         }
         return out
     }

@@ -35,12 +35,17 @@ public struct Tensor {
         guard shape.allSatisfy({ $0 >= 0 }), offset >= 0 else {
             throw TensorError.invalidArgument(op: "Tensor(storage:)", detail: "negative size or offset")
         }
-        let n = shape.reduce(1, *)
+        let n = try checkedCount(shape, op: "Tensor(storage:)")
         if n > 0 {
             var lo = offset, hi = offset
             for (s, st) in zip(shape, strides) {
-                let span = (s - 1) * st
-                if span < 0 { lo += span } else { hi += span }
+                // absurd strides must throw, not trap on overflow
+                let (span, o1) = (s - 1).multipliedReportingOverflow(by: st)
+                let (next, o2) = span < 0 ? lo.addingReportingOverflow(span) : hi.addingReportingOverflow(span)
+                guard !o1, !o2 else {
+                    throw TensorError.outOfRange(op: "Tensor(storage:)", detail: "strides \(strides) overflow for shape \(shapeString(shape))")
+                }
+                if span < 0 { lo = next } else { hi = next }
             }
             guard lo >= 0, hi < storage.count else {
                 throw TensorError.outOfRange(op: "Tensor(storage:)", detail: "view addresses elements \(lo)...\(hi) of a storage of \(storage.count)")
@@ -85,6 +90,7 @@ public struct Tensor {
 
     /// Whether the elements are laid out row-major without gaps (sizes of 1 ignored).
     public var isContiguous: Bool {
+        if count == 0 { return true } // no elements, no gaps (as PyTorch)
         var expected = 1
         for i in stride(from: rank - 1, through: 0, by: -1) where shape[i] != 1 {
             if strides[i] != expected { return false }

@@ -32,6 +32,19 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// The number of elements of `shape`; throws (instead of trapping) when a size is negative or
+/// the product overflows `Int`.
+func checkedCount(_ shape: [Int], op: String) throws -> Int {
+    var n = 1
+    for s in shape {
+        guard s >= 0 else { throw TensorError.invalidArgument(op: op, detail: "negative size in \(shape)") }
+        let (p, overflow) = n.multipliedReportingOverflow(by: s)
+        guard !overflow else { throw TensorError.invalidArgument(op: op, detail: "shape \(shape) has too many elements") }
+        n = p
+    }
+    return n
+}
+
 /// Formats a shape as `2x3x4` (a scalar is `scalar`).
 public func shapeString(_ shape: [Int]) -> String {
     shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: "x")
