@@ -119,6 +119,17 @@ extension LanguageModel {
         return ForwardResult(logits: logits, cache: saved, residual: h)
     }
 
+    /// Final norm and unembedding of residual-stream rows `[n, d_model]` (differentiable):
+    /// the logits a residual would produce if it left the last block.
+    public func unembed(_ residual: Tensor) throws -> Tensor {
+        let n: Tensor
+        switch config.family {
+        case .llama: n = try F.rmsNorm(residual, weight: w("ln_final"), eps: config.normEpsilon)
+        case .gpt2: n = try F.layerNorm(residual, weight: w("ln_final"), bias: w("ln_final.bias"), eps: config.normEpsilon)
+        }
+        return try F.linear(n, w("unembed"), bias: wOpt("unembed.bias"))
+    }
+
     func finalNorm(_ h: Tensor, pass: Pass, options: ForwardOptions, cache: inout [String: Tensor]) throws -> Tensor {
         let n: Tensor
         switch config.family {

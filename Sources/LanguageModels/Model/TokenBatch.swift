@@ -26,11 +26,16 @@ public struct TokenBatch: Sendable, Equatable {
     /// Number of sequences.
     public var batchSize: Int { sequences.count }
 
-    /// Pads `sequences` with `padID` on `padding`'s side.
-    public init(_ sequences: [[Int]], padding: PaddingSide = .right, padID: Int = 0) throws {
+    /// Pads `sequences` with `padID` on `padding`'s side, to the longest sequence or to
+    /// `length` when given (which must be at least the longest).
+    public init(_ sequences: [[Int]], padding: PaddingSide = .right, padID: Int = 0, length: Int? = nil) throws {
         guard !sequences.isEmpty else { throw ModelError.emptyInput("no sequences") }
         guard sequences.allSatisfy({ !$0.isEmpty }) else { throw ModelError.emptyInput("a sequence has no tokens") }
-        let len = sequences.map(\.count).max() ?? 0
+        let longest = sequences.map(\.count).max() ?? 0
+        if let length, length < longest {
+            throw ModelError.invalidOption("padded length \(length) is shorter than the longest sequence (\(longest))")
+        }
+        let len = length ?? longest
         var ids: [Int] = [], mask: [Bool] = [], pos: [Int] = []
         ids.reserveCapacity(len * sequences.count)
         for s in sequences {

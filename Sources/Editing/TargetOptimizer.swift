@@ -1,0 +1,274 @@
+import Datasets
+import Foundation
+import LanguageModels
+import Tensors
+
+/// Where the optimised vector δ is added.
+public enum TargetSite: Sendable {
+    /// The MLP output of the layer (ROME's v*: `blocks.{l}.hook_mlp_out`).
+    case mlpOutput
+    /// The whole layer's output (MEMIT-family z: `blocks.{l}.hook_resid_post`).
+    case layerOutput
+
+    var hook: String { self == .mlpOutput ? "hook_mlp_out" : "hook_resid_post" }
+}
+
+/// The optimisation trace of one request's target.
+public struct TargetTrace: Sendable {
+    /// Per forward pass: (total loss, nll, kl term, weight-decay term, mean exp(−nll) over prompts).
+    public var rows: [[Double]]
+    /// Why the loop ended: `loss` (below early_stop_loss), `mpes`, or `steps`.
+    public var stopReason: String
+    /// ‖target_init‖, ‖δ‖ and ‖target‖ (ENCORE logs these).
+    public var initNorm: Double, deltaNorm: Double, finalNorm: Double
+
+    /// The final total loss.
+    public var finalLoss: Double { rows.last?[0] ?? .nan }
+}
+
+/// The result of a batched target optimisation.
+public struct TargetResult {
+    /// Initial values at the edit site (`[n, d_model]`, float32).
+    public let targetInit: Tensor
+    /// Optimised δ (`[n, d_model]`).
+    public let delta: Tensor
+    /// target_init + δ (`[n, d_model]`): ROME's v*, MEMIT's z.
+    public let targets: Tensor
+    /// Per request.
+    public let traces: [TargetTrace]
+}
+
+/// The v*/z optimisation of EDITING.md §0–2 and §5.1 for a batch of requests, each with its
+/// own δ, Adam state and stopping rule (early stop on the loss, MPES, step budget).
+///
+/// Loss of request r: mean over its rewriting prompts of the target's mean token NLL (teacher
+/// forced) + kl_factor · KL(P_δ ‖ P_0) on its KL prompt at the subject token + v_weight_decay
+/// · ‖δ_r‖ / ‖target_init_r‖². The reference loop's quirks are kept: the last iteration only
+/// evaluates, the early stop is checked before the step, the clamp projects δ after each step.
+/// Blocks below the edited layer run once; logits are computed only at target positions.
+struct TargetOptimizer {
+    let model: LanguageModel
+    let prompts: EditPrompts
+    let hparams: EditHyperparameters
+    let layer: Int
+    let site: TargetSite
+
+    /// Per request: its rows in the batch, their lookup columns and target columns.
+    struct Layout {
+        var sequences: [[Int]] = []
+        var requestOfRow: [Int] = []
+        var lookup: [Int] = []            // per row
+        var targetColumns: [[Int]] = []   // per rewriting row (empty for KL rows)
+        var targetIDs: [[Int]] = []       // per request
+        var rewritingRows: [[Int]] = []   // per request
+        var klRow: [Int] = []             // per request
+    }
+
+    func layout(_ requests: [EditRequest], templates: [String]) throws -> Layout {
+        var l = Layout()
+        for (ri, r) in requests.enumerated() {
+            let target = try prompts.targetIDs(r.targetNew.str)
+            l.targetIDs.append(target)
+            let targetPrefix = try prompts.tokenizer.decode(Array(target.dropLast()))
+            var rows: [Int] = []
+            for t in templates {
+                let withPrompt = EditRequest.fill(t, r.prompt) + targetPrefix
+                let ids = prompts.encode(EditRequest.fill(withPrompt, r.subject))
+                let idx = try prompts.lookupIndex(template: withPrompt, subject: r.subject, factToken: hparams.factToken, caseID: r.caseID)
+                guard ids.count >= target.count, idx < ids.count else {
+                    throw EditorError.badRequest(caseID: r.caseID, detail: "prompt too short for its target")
+                }
+                rows.append(l.sequences.count)
+                l.sequences.append(ids)
+                l.requestOfRow.append(ri)
+                l.lookup.append(idx)
+                l.targetColumns.append(Array((ids.count - target.count)..<ids.count))
+            }
+            l.rewritingRows.append(rows)
+            let kl = prompts.encode(EditRequest.fill(hparams.klPrompt, r.subject))
+            let klIdx = try prompts.lookupIndex(template: hparams.klPrompt, subject: r.subject, factToken: hparams.factToken, caseID: r.caseID)
+            l.klRow.append(l.sequences.count)
+            l.sequences.append(kl)
+            l.requestOfRow.append(ri)
+            l.lookup.append(klIdx)
+            l.targetColumns.append([])
+        }
+        return l
+    }
+
+    /// Per-request Adam (float32, torch's update order) on one δ row.
+    struct RowAdam {
+        var m: [Float], v: [Float]
+        var t = 0
+        init(width: Int) { m = [Float](repeating: 0, count: width); v = m }
+        mutating func step(_ x: inout [Float], grad g: [Float], lr: Double) {
+            t += 1
+            let b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8
+            let bc1 = 1 - Foundation.pow(0.9, Double(t)), bc2 = 1 - Foundation.pow(0.999, Double(t))
+            let stepSize = Float(lr / bc1), bc2Sqrt = Float(bc2.squareRoot())
+            for i in 0..<x.count {
+                m[i] = m[i] + (1 - b1) * (g[i] - m[i])
+                v[i] = v[i] * b2 + (1 - b2) * g[i] * g[i]
+                let denom = v[i].squareRoot() / bc2Sqrt + eps
+                x[i] = x[i] - stepSize * (m[i] / denom)
+            }
+        }
+    }
+
+    func optimise(_ requests: [EditRequest], templates: [String]) throws -> TargetResult {
+        let n = requests.count
+        let d = model.config.dModel
+        let l = try layout(requests, templates: templates)
+        let pad = prompts.tokenizer.padID ?? prompts.tokenizer.eosID ?? 0
+        let fullBatch = try TokenBatch(l.sequences, padding: .right, padID: pad)
+        let width = fullBatch.length
+        let lossLayer = hparams.lossLayer(for: model.config)
+        let last = model.config.layerCount - 1
+        // Blocks below the edited layer: once.
+        let initialResidual: Tensor? = layer == 0 ? nil : try Autograd.noGrad {
+            let name = "blocks.\(layer).hook_resid_pre"
+            let r = try model.forward(fullBatch, ForwardOptions(logits: .none, cacheNames: [name], stopAfterLayer: layer - 1))
+            return r.residual
+        }
+        var deltas = [[Float]](repeating: [Float](repeating: 0, count: d), count: n)
+        var adams = [RowAdam](repeating: RowAdam(width: d), count: n)
+        var targetInit = [[Float]](repeating: [], count: n)
+        var klInit: Tensor? = nil
+        var traces = [TargetTrace](repeating: TargetTrace(rows: [], stopReason: "steps", initNorm: 0, deltaNorm: 0, finalNorm: 0), count: n)
+        var active = [Bool](repeating: true, count: n)
+        var mpesCount = [Int](repeating: 0, count: n)
+        let siteHook = "blocks.\(layer).\(site.hook)"
+
+        for it in 0..<hparams.vNumGradSteps {
+            try Cancellation.check()
+            let rows = (0..<l.sequences.count).filter { active[l.requestOfRow[$0]] }
+            if rows.isEmpty { break }
+            let batch = try TokenBatch(rows.map { l.sequences[$0] }, padding: .right, padID: pad, length: width)
+            let deltaLeaf = try Tensor(shape: [n, d], floats: deltas.flatMap { $0 }).requiringGrad()
+            // δ of each row's request, added at each row's lookup token.
+            let perRow = try F.indexSelect(deltaLeaf, rows.map { l.requestOfRow[$0] })
+            let flatPositions = rows.enumerated().map { $0.offset * width + l.lookup[$0.element] }
+            var siteValues: Tensor? = nil
+            let hook: HookFunction = { x, _ in
+                let flat = try F.reshape(x, [-1, d])
+                if it == 0 { siteValues = try flat.detached().contiguous() }
+                return try F.reshape(F.indexAdd(flat, flatPositions, perRow), x.shape)
+            }
+            // Columns whose logits are needed: targets of rewriting rows, lookup of KL rows.
+            var columns: [Int] = []
+            var columnOfTarget: [[Int]] = Array(repeating: [], count: rows.count)
+            var klColumn = [Int](repeating: -1, count: n)
+            for (bi, row) in rows.enumerated() {
+                if l.targetColumns[row].isEmpty {
+                    klColumn[l.requestOfRow[row]] = columns.count
+                    columns.append(bi * width + l.lookup[row])
+                } else {
+                    for c in l.targetColumns[row] {
+                        columnOfTarget[bi].append(columns.count)
+                        columns.append(bi * width + c)
+                    }
+                }
+            }
+            var options = ForwardOptions(logits: .columns(columns), hooks: [siteHook: [hook]])
+            if let initialResidual {
+                options.startLayer = layer
+                options.initialResidual = try F.indexSelect(initialResidual, rows)
+            }
+            let nllLogits: Tensor
+            let fullLogits: Tensor
+            if lossLayer == last {
+                guard let lg = try model.forward(batch, options).logits else { throw EditorError.statistics("no logits") }
+                fullLogits = lg
+                nllLogits = lg
+            } else {
+                let name = "blocks.\(lossLayer).hook_resid_post"
+                options.cacheNames = [name]
+                let r = try model.forward(batch, options)
+                guard let lg = r.logits, let h = r.cache[name] else { throw EditorError.statistics("no logits") }
+                fullLogits = lg
+                nllLogits = try model.unembed(F.indexSelect(F.reshape(h, [-1, d]), columns))
+            }
+            if it == 0 {
+                guard let sv = siteValues else { throw EditorError.statistics("the edit site was not reached") }
+                for r in 0..<n {
+                    let bareRow = l.rewritingRows[r][0]
+                    guard let bi = rows.firstIndex(of: bareRow) else { continue }
+                    targetInit[r] = try sv.select(0, bi * width + l.lookup[bareRow]).floats()
+                }
+                klInit = try F.indexSelect(fullLogits, klColumn).detached()
+            }
+            // Losses per request.
+            var total: Tensor? = nil
+            var rowsStats: [(Int, [Double])] = []
+            for r in 0..<n where active[r] {
+                let target = l.targetIDs[r]
+                var nllSum: Tensor? = nil
+                var probs: [Double] = []
+                var argmaxOK = 0, argmaxAll = 0
+                let myRows = l.rewritingRows[r].compactMap { rows.firstIndex(of: $0) }
+                for bi in myRows {
+                    let picked = try F.indexSelect(nllLogits, columnOfTarget[bi])           // [n_t, V]
+                    let each = try F.crossEntropy(picked, targets: target)                  // mean token NLL
+                    probs.append(Foundation.exp(-(try each.item())))
+                    nllSum = try nllSum.map { try F.add($0, each) } ?? each
+                    // MPES counts the prompts after the bare one (the reference's log_probs[1:]).
+                    if bi != myRows.first {
+                        for (j, a) in try picked.detached().argmax(dim: 1).enumerated() {
+                            argmaxAll += 1
+                            if a == target[j] { argmaxOK += 1 }
+                        }
+                    }
+                }
+                guard let nllTotal = nllSum else { continue }
+                let nll = F.scale(nllTotal, 1 / Double(myRows.count))
+                let klCol = klColumn[r]
+                let cur = try F.indexSelect(fullLogits, [klCol])
+                let ref = try klInit.map { try $0.narrow(0, start: r, length: 1) } ?? cur.detached()
+                let kl = F.scale(try F.klDivergence(cur, reference: ref), hparams.klFactor)
+                let initNorm = Double(targetInit[r].reduce(Float(0)) { $0 + $1 * $1 }.squareRoot())
+                let wd = F.scale(F.norm(try F.reshape(F.narrow(deltaLeaf, 0, start: r, length: 1), [d])), hparams.vWeightDecay / (initNorm * initNorm))
+                let loss = try F.add(F.add(nll, kl), wd)
+                let lv = try loss.item()
+                rowsStats.append((r, [lv, try nll.item(), try kl.item(), try wd.item(), probs.reduce(0, +) / Double(probs.count)]))
+                total = try total.map { try F.add($0, loss) } ?? loss
+                traces[r].rows.append(rowsStats.last?.1 ?? [])
+                if !lv.isFinite { throw EditorError.nonFinite("the target loss of request \(requests[r].caseID)") }
+                // Stopping rules, checked before any step (reference order).
+                if lv < hparams.earlyStopLoss { active[r] = false; traces[r].stopReason = "loss"; continue }
+                if hparams.probCutoff < 0 && argmaxAll > 0 && argmaxOK == argmaxAll {
+                    mpesCount[r] += 1
+                    if Double(mpesCount[r]) >= -hparams.probCutoff { active[r] = false; traces[r].stopReason = "mpes"; continue }
+                } else if hparams.probCutoff > 0 && probs.reduce(0, +) / Double(probs.count) > hparams.probCutoff {
+                    active[r] = false
+                    traces[r].stopReason = "mpes"
+                    continue
+                }
+                if it == hparams.vNumGradSteps - 1 { active[r] = false; traces[r].stopReason = "steps" }
+            }
+            guard let total, active.contains(true) else { break }
+            try F.backward(total)
+            guard let grad = deltaLeaf.grad else { throw EditorError.statistics("no gradient reached δ") }
+            let g = grad.floats()
+            for r in 0..<n where active[r] {
+                adams[r].step(&deltas[r], grad: Array(g[(r * d)..<((r + 1) * d)]), lr: hparams.vLR)
+                // Project into the L2 ball of radius clamp · ‖target_init‖.
+                let maxNorm = Float(hparams.clampNormFactor) * targetInit[r].reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+                let dn = deltas[r].reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+                if dn > maxNorm { deltas[r] = deltas[r].map { $0 * maxNorm / dn } }
+            }
+        }
+        var targetsFlat: [Float] = []
+        for r in 0..<n {
+            let t = zip(targetInit[r], deltas[r]).map { $0 + $1 }
+            targetsFlat += t
+            func norm(_ v: [Float]) -> Double { Double(v.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()) }
+            traces[r].initNorm = norm(targetInit[r])
+            traces[r].deltaNorm = norm(deltas[r])
+            traces[r].finalNorm = norm(t)
+        }
+        return TargetResult(targetInit: try Tensor(shape: [n, d], floats: targetInit.flatMap { $0 }),
+                            delta: try Tensor(shape: [n, d], floats: deltas.flatMap { $0 }),
+                            targets: try Tensor(shape: [n, d], floats: targetsFlat),
+                            traces: traces)
+    }
+}
