@@ -16,8 +16,8 @@ struct EditPrompts {
     let prefix: [Int]
 
     init(model: LanguageModel, prefix: PromptPrefix) throws {
-        tokenizer = try model.requireTokenizer()
-        self.prefix = try prefix.ids(for: tokenizer)
+        let tok = try model.requireTokenizer()
+        self.init(tokenizer: tok, prefix: try prefix.ids(for: tok))
     }
 
     /// Ids of a full prompt text (prefix included).
