@@ -5,8 +5,10 @@ import PackageDescription
 // - Tensors, LanguageModels, editlab and the tests use Swift 6 with complete
 //   concurrency checking: they are plain Swift and must stay data-race free.
 //   Tensors are deliberately not Sendable (views share mutable storage).
-// - The Lua host (a later target) meets the C API, where Swift 6's checking of
-//   global C state does not help; it will pick its own mode when it lands.
+// - Scripting (the Lua host) also uses Swift 6: a LuaVM is used on the thread that created
+//   it; C calls back into Swift only through function pointers kept in LuaShim (atomics);
+//   every mutable C global (libedit's, the SIGINT flag) stays behind LuaShim's functions,
+//   and the one Swift global (the REPL libedit completes for) is `nonisolated(unsafe)`.
 let package = Package(
     name: "EditLab",
     platforms: [.macOS(.v14)],
@@ -14,9 +16,14 @@ let package = Package(
         .executable(name: "editlab", targets: ["editlab"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "LanguageModels", targets: ["LanguageModels"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Editing", targets: ["Editing"]),
+        .library(name: "Measurements", targets: ["Measurements"]),
+        .library(name: "Scripting", targets: ["Scripting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: "lua5.4",
@@ -27,13 +34,35 @@ let package = Package(
                 swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "LanguageModels", dependencies: ["Tensors"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Datasets", dependencies: ["Tensors", "LanguageModels"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Editing", dependencies: ["Tensors", "LanguageModels", "Datasets",
+                                               .product(name: "Yams", package: "Yams")],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Measurements", dependencies: ["Tensors", "LanguageModels", "Datasets"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        // LuaShim is the only C code (Lua macros, trampolines, Ctrl-C hook) and also wraps
+        // libedit for the REPL: Swift 6 cannot touch libedit's mutable C globals directly.
+        .target(name: "LuaShim", dependencies: ["CLua"], path: "Sources/LuaShim",
+                linkerSettings: [.linkedLibrary("edit")]),
+        .target(name: "Scripting", dependencies: ["CLua", "LuaShim", "Tensors", "LanguageModels", "Datasets", "Editing", "Measurements"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "editlab",
-                          dependencies: ["Tensors", "LanguageModels", "CBLAS",
+                          dependencies: ["Tensors", "LanguageModels", "Datasets", "Editing", "Measurements", "Scripting", "CBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "LanguageModelsTests", dependencies: ["LanguageModels", "Tensors"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LanguageModels", "Tensors"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "EditingTests", dependencies: ["Editing", "Datasets", "LanguageModels", "Tensors"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "MeasurementsTests", dependencies: ["Measurements", "Datasets", "LanguageModels", "Tensors"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "LanguageModels", "Tensors"],
+                    exclude: ["lua"],  // Lua test scripts, run through the host by the Swift tests
                     swiftSettings: [.swiftLanguageMode(.v6)]),
     ]
 )

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure performance as ratios to limits measured in the same run.",
-        discussion: "Run it from a release build (scripts/bench does). Groups: matmul, autograd, load, forward."
+        discussion: "Run it from a release build (scripts/bench does). Groups: matmul, autograd, load, forward, activations."
     )
 
     @Option(name: .long, help: "Repetitions per measurement; the best is reported.")
@@ -18,7 +18,7 @@ struct BenchCommand: ParsableCommand {
     var groups: [String] = []
 
     func run() throws {
-        let all = ["matmul", "autograd", "load", "forward"]
+        let all = ["matmul", "autograd", "load", "forward", "activations"]
         let chosen = groups.isEmpty ? all : groups
         for g in chosen where !all.contains(g) {
             throw ValidationError("unknown bench group '\(g)'; known: \(all.joined(separator: ", "))")
@@ -28,5 +28,6 @@ struct BenchCommand: ParsableCommand {
         if chosen.contains("matmul") { try MatmulBench(repeats: repeats).run() }
         if chosen.contains("autograd") { try AutogradBench(repeats: repeats).run() }
         if chosen.contains("load") || chosen.contains("forward") { try ModelBench(repeats: repeats).run(groups: chosen) }
+        if chosen.contains("activations") { try MeasurementsBench(repeats: repeats).run() }
     }
 }

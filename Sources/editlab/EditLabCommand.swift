@@ -13,6 +13,9 @@ struct EditLabCommand: ParsableCommand {
         """,
         subcommands: [
             BenchCommand.self,
+            GenerateCommand.self,
+            InfoCommand.self, TokenizeCommand.self,
+            RunCommand.self, ReplCommand.self,
         ]
     )
 }
