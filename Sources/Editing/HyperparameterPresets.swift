@@ -83,7 +83,7 @@ public enum HyperparameterPresets {
         return h
     }
 
-    /// EditLab's defaults for SmolLM2-135M (30 layers). See Sources/Editing/DEFAULTS.md for the
+    /// EditLab's defaults for SmolLM2-135M (30 layers). See docs/DEFAULTS.md for the
     /// measurements behind them.
     static func smolLM2(_ method: String) throws -> EditHyperparameters {
         var h = EditHyperparameters()
@@ -96,7 +96,7 @@ public enum HyperparameterPresets {
         h.mom2NSamples = 50          // packed 512-token documents: about 25k tokens
         switch method {
         case "rome":
-            h.layers = [6]
+            h.layers = [4]
             h.vNumGradSteps = 20
             h.clampNormFactor = 4
             h.contextTemplateLengthParams = [[5, 10], [10, 10]]

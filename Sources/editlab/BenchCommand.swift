@@ -18,7 +18,7 @@ struct BenchCommand: ParsableCommand {
     var groups: [String] = []
 
     func run() throws {
-        let all = ["matmul", "autograd", "load", "forward", "activations"]
+        let all = ["matmul", "autograd", "load", "forward", "activations", "c0", "rome", "memit"]
         let chosen = groups.isEmpty ? all : groups
         for g in chosen where !all.contains(g) {
             throw ValidationError("unknown bench group '\(g)'; known: \(all.joined(separator: ", "))")
@@ -28,6 +28,7 @@ struct BenchCommand: ParsableCommand {
         if chosen.contains("matmul") { try MatmulBench(repeats: repeats).run() }
         if chosen.contains("autograd") { try AutogradBench(repeats: repeats).run() }
         if chosen.contains("load") || chosen.contains("forward") { try ModelBench(repeats: repeats).run(groups: chosen) }
+        if chosen.contains("c0") || chosen.contains("rome") || chosen.contains("memit") { try EditingBench(repeats: repeats).run(groups: chosen) }
         if chosen.contains("activations") { try MeasurementsBench(repeats: repeats).run() }
     }
 }

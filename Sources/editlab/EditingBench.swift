@@ -1,0 +1,99 @@
+import Datasets
+import Editing
+import Foundation
+import LanguageModels
+import Tensors
+
+/// Editing costs on the default model: C0 collection and the target optimisation as achieved
+/// GFLOP/s over raw sgemm in the same run, seconds per ROME edit, per MEMIT batch of 10 and
+/// per sequential single edit, and ENCORE with MPES against MEMIT.
+struct EditingBench {
+    let repeats: Int
+
+    /// Parameters of blocks `range` (all their matrices).
+    func blockParameters(_ m: LanguageModel, _ range: Range<Int>) throws -> Double {
+        var n = 0
+        for name in m.parameterNames {
+            guard let l = HookPoints.layer(of: name), range.contains(l) else { continue }
+            n += try m.parameter(name).count
+        }
+        return Double(n)
+    }
+
+    func run(groups: [String]) throws {
+        print("\n== editing (default model) ==")
+        let m = try LanguageModel.load("smollm2")
+        let limit = ModelBench(repeats: repeats).sgemmLimit()
+        print(String(format: "raw sgemm limit        %8.1f GFLOP/s", limit))
+        let tok = try m.requireTokenizer()
+
+        // C0 over ≥ 20k tokens, layers 4–8 in one pass, no cache.
+        if groups.contains("c0") {
+            let h = try HyperparameterPresets.preset(method: "memit", model: "smollm2")
+            let packed = try Corpus.load(.wordNetDefault, tokenizer: tok, options: PackingOptions(documentTokens: 512, maximumTokens: 41 * 512))
+            let stats = CovarianceStatistics(corpusName: "wordnet", documents: packed.documents, sampleCount: 40, cacheDirectory: nil)
+            stats.showProgress = false
+            let tokens = Double(stats.documents.reduce(0) { $0 + $1.count })
+            let t = try Timing.seconds { try stats.prepare(layers: h.layers, model: m) }
+            let dMLP = Double(m.config.mlpDim)
+            let flops = 2 * (try blockParameters(m, 0..<(h.layers.max()! + 1))) * tokens
+                + Double(h.layers.count) * 2 * tokens * dMLP * dMLP
+            print(String(format: "C0 layers 4-8, %.0f tokens: %.2f s = %.0f tokens/s, %.1f GFLOP/s, ratio %.3f  target >= 0.6",
+                         tokens, t, tokens / t, flops / t / 1e9, flops / t / 1e9 / limit))
+        }
+
+        let facts = BuiltinFacts.requests
+        guard facts.count >= 10 else { print("not enough built-in facts"); return }
+        if groups.contains("rome") {
+            let h = try HyperparameterPresets.preset(method: "rome", model: "smollm2")
+            let stats = try CovarianceStatistics.forModel(m, hparams: h)
+            try stats.prepare(layers: h.layers, model: m)
+            let rome = ROME(hparams: h, covariance: stats)
+            _ = try rome.contextTemplates(m)
+            var total = 0.0, targets = 0.0, steps = 0
+            for r in facts.prefix(3) {
+                let d = try rome.apply(m, [r])
+                total += d.timings.map(\.1).reduce(0, +)
+                targets += d.timings.first { $0.0 == "targets" }?.1 ?? 0
+                steps += d.trace.targets.map { $0.rows.count }.reduce(0, +)
+                try d.revert()
+            }
+            // Work the target optimisation needs: per step, blocks ≥ L forward and backward
+            // (activation gradients only) over the prompts' tokens, plus the unembedding at the
+            // target positions; blocks < L once.
+            let templates = try rome.contextTemplates(m)
+            let tokensPerPrompt = Double(templates.map { tok.encode($0).count + 8 }.reduce(0, +)) / Double(templates.count)
+            let rows = Double(templates.count + 1) * tokensPerPrompt
+            let upper = try blockParameters(m, h.layers[0]..<m.config.layerCount)
+            let unembed = Double(m.config.vocabSize * m.config.dModel)
+            let perStep = 2 * 2 * upper * rows + 2 * 2 * unembed * Double(templates.count + 2)
+            let flops = perStep * Double(steps) / 3
+            let perEdit = total / 3, perTarget = targets / 3
+            print(String(format: "ROME: %.2f s per edit (%.2f s target optimisation, %d templates)   target <= 22 s (ratio %.2f)",
+                         perEdit, perTarget, templates.count, perEdit / 22))
+            print(String(format: "v* optimisation: %.1f GFLOP/s, ratio %.3f  target >= 0.65", flops / perTarget / 1e9, flops / perTarget / 1e9 / limit))
+        }
+        if groups.contains("memit") {
+            for method in ["memit", "encore"] {
+                let h = try HyperparameterPresets.preset(method: method, model: "smollm2")
+                let stats = try CovarianceStatistics.forModel(m, hparams: h)
+                try stats.prepare(layers: h.layers, model: m)
+                let kind: MEMITFamily.Method = method == "memit" ? .memit : .encore
+                let snapshot = try m.snapshot(h.layers.map { "blocks.\($0).mlp.down" })
+                let ed = MEMITFamily(kind, hparams: h, covariance: stats)
+                _ = try ed.contextTemplates(m)
+                let d = try ed.apply(m, Array(facts.prefix(10)))
+                let parts = d.timings.map { String(format: "%@ %.1f s", $0.0 as NSString, $0.1) }.joined(separator: ", ")
+                let total = d.timings.map(\.1).reduce(0, +)
+                print(String(format: "%@: %.1f s per batch of 10 (%@)   target <= 85 s (ratio %.2f)", method as NSString, total, parts, total / 85))
+                try m.restore(snapshot)
+                let ed1 = MEMITFamily(kind, hparams: h, covariance: stats)
+                _ = try ed1.contextTemplates(m)
+                var single = 0.0
+                for r in facts.prefix(3) { single += try ed1.apply(m, [r]).timings.map(\.1).reduce(0, +) }
+                print(String(format: "%@: %.1f s per sequential single edit", method as NSString, single / 3))
+                try m.restore(snapshot)
+            }
+        }
+    }
+}
