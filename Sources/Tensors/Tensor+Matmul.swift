@@ -114,6 +114,19 @@ extension Tensor {
             ?? { let ac = a.clone(); return (ac, BLASOperand(rowMajorLD: Swift.max(k, 1))) }()
         let bb = BLASOperand(rows: k, cols: m, rowStride: b.strides[0], colStride: b.strides[1]).map { (b, $0) }
             ?? { let bc = b.clone(); return (bc, BLASOperand(rowMajorLD: Swift.max(m, 1))) }()
+        if n == 1 {
+            // One row: a matrix–vector product (gemm would repack the whole matrix per call).
+            // c = op(B)ᵀ a, with a's k elements strided by lda when A is stored transposed.
+            let incx = aa.1.transposed ? aa.1.ld : 1
+            if bb.1.transposed {
+                T.gemv(trans: false, m: m, n: k, alpha: alpha, a: bb.0.pointer(as: T.self), lda: bb.1.ld,
+                       x: aa.0.pointer(as: T.self), incx: incx, beta: beta, y: c.pointer(as: T.self), incy: 1)
+            } else {
+                T.gemv(trans: true, m: k, n: m, alpha: alpha, a: bb.0.pointer(as: T.self), lda: bb.1.ld,
+                       x: aa.0.pointer(as: T.self), incx: incx, beta: beta, y: c.pointer(as: T.self), incy: 1)
+            }
+            return
+        }
         T.gemm(transA: aa.1.transposed, transB: bb.1.transposed, m: n, n: m, k: k, alpha: alpha,
                a: aa.0.pointer(as: T.self), lda: aa.1.ld, b: bb.0.pointer(as: T.self), ldb: bb.1.ld,
                beta: beta, c: c.pointer(as: T.self), ldc: ldc)
