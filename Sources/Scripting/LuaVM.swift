@@ -162,7 +162,10 @@ public final class LuaVM {
 
     /// The modules a default VM installs, in order.
     public static var standardModules: [(LuaVM) throws -> Void] {
-        [TensorModule.install, ModelModule.install]
+        [TensorModule.install, ModelModule.install,
+         DataModule.install,
+         EditorModule.install,
+         MetricsModule.install]
     }
 
     /// A VM with the standard libraries, `print`, `help` and the given modules.
