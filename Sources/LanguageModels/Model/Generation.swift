@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 
 /// How the next token is chosen.
@@ -89,7 +90,7 @@ extension LanguageModel {
             order.sort { v[$0] != v[$1] ? v[$0] > v[$1] : $0 < $1 }
             if topK > 0 && topK < order.count { order = Array(order.prefix(topK)) }
             let m = v[order[0]]
-            var probs = order.map { Foundation_exp((v[$0] - m) / temperature) }
+            var probs = order.map { Foundation.exp((v[$0] - m) / temperature) }
             let z = probs.reduce(0, +)
             probs = probs.map { $0 / z }
             if topP < 1 {
