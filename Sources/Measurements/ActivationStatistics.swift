@@ -25,18 +25,10 @@ public enum ActivationStatistics {
         let plan = try Plan(model, prompts, options)
         var fo = ForwardOptions(logits: .none, stopAfterLayer: plan.stopAfterLayer)
         if plan.names.contains("ln_final.hook_normalized") { fo.cacheNames = ["ln_final.hook_normalized"] }
-        // Every accumulator and the kept vectors are allocated before the measured passes (one
-        // block for the kept vectors), so they are not interleaved with the passes'
-        // activations in the heap. Their widths come from a one-token probe pass.
-        var widths = [Int](repeating: -1, count: plan.names.count)
-        var probe = fo
-        for (i, name) in plan.names.enumerated() {
-            probe.hooks[name] = [{ x, _ in
-                widths[i] = x.count
-                return nil
-            }]
-        }
-        try Autograd.noGrad { _ = try model.forward(try TokenBatch([[plan.tokens[0][0]]]), probe) }
+        // Every accumulator and the kept vectors (one block) are allocated before the passes,
+        // so that they are not interleaved with the passes' activations in the heap; widths
+        // come from the configuration (a hook point it does not know is allocated on first use).
+        let widths = plan.names.map { Accumulator.expectedWidth($0, model.config) ?? -1 }
         let acc = Accumulator(plan, widths: widths)
         for (i, name) in plan.names.enumerated() {
             fo.hooks[name] = [{ x, _ in
@@ -49,7 +41,6 @@ public enum ActivationStatistics {
                 let batch = try TokenBatch(members.map { plan.tokens[$0] }, padding: .right, padID: plan.padID)
                 acc.begin(batch: batch, members: members)
                 _ = try model.forward(batch, fo)
-                acc.end()
             }
         }
         return acc.result()
@@ -207,19 +198,19 @@ public enum ActivationStatistics {
 }
 
 /// Per-hook accumulators of `ActivationStatistics` (a class: the hooks mutate it while the
-/// forward pass runs). Per-dimension sums are kept in float32 within a batch and added to
-/// float64 totals at the end of every batch.
+/// forward pass runs). Each activation is reduced token by token (norms, kept vectors), writing
+/// |x| and x² of a chunk of rows into a cache-sized scratch; the per-class, per-dimension sums of
+/// the chunk are then one BLAS gemm with the class-indicator matrix, accumulated in float32
+/// over the batch and added to float64 totals after each activation.
 final class Accumulator {
     static let classCount = 4
     static let pad: UInt8 = 255
 
     final class Slot {
         var width = -1
-        /// Per class, per dimension: Σ|x| and Σx² of the current batch (float) and in total (double).
-        var absBatch: UnsafeMutablePointer<Float>?
-        var sqBatch: UnsafeMutablePointer<Float>?
-        var absTotal: [Double] = []
-        var sqTotal: [Double] = []
+        /// Per class, per dimension (class-major): Σ|x| and Σx² (nil when not measured).
+        var absTotal: UnsafeMutablePointer<Double>?
+        var sqTotal: UnsafeMutablePointer<Double>?
         var count = [Int](repeating: 0, count: Accumulator.classCount)
         var sumNorm = [Double](repeating: 0, count: Accumulator.classCount)
         var kept: Tensor?
@@ -228,31 +219,20 @@ final class Accumulator {
             width = w
             if perDimension {
                 let n = Accumulator.classCount * w
-                absBatch = .allocate(capacity: n)
-                absBatch?.initialize(repeating: 0, count: n)
-                sqBatch = .allocate(capacity: n)
-                sqBatch?.initialize(repeating: 0, count: n)
-                absTotal = [Double](repeating: 0, count: n)
-                sqTotal = [Double](repeating: 0, count: n)
+                absTotal = .allocate(capacity: n)
+                absTotal?.initialize(repeating: 0, count: n)
+                sqTotal = .allocate(capacity: n)
+                sqTotal?.initialize(repeating: 0, count: n)
             }
         }
 
-        func flush() {
-            guard let a = absBatch, let q = sqBatch else { return }
-            let n = absTotal.count
-            absTotal.withUnsafeMutableBufferPointer { t in
-                for i in 0..<n { t[i] += Double(a[i]) }
-            }
-            sqTotal.withUnsafeMutableBufferPointer { t in
-                for i in 0..<n { t[i] += Double(q[i]) }
-            }
-            a.update(repeating: 0, count: n)
-            q.update(repeating: 0, count: n)
-        }
+        /// Σ|x_j| and Σx_j² over class `c` (0 when not measured).
+        func abs(_ c: Int, _ j: Int) -> Double { absTotal?[c * width + j] ?? 0 }
+        func sq(_ c: Int, _ j: Int) -> Double { sqTotal?[c * width + j] ?? 0 }
 
         deinit {
-            absBatch?.deallocate()
-            sqBatch?.deallocate()
+            absTotal?.deallocate()
+            sqTotal?.deallocate()
         }
     }
 
@@ -267,13 +247,60 @@ final class Accumulator {
     var classes: [UInt8] = []
     var keptRows: [Int] = []
     var cells = 0
+    /// Scratch for the per-dimension sums: `[chunkRows, 2·width]` rows of |x| and x², the class
+    /// indicator `[classCount, chunkRows]` and the sums `[classCount, 2·width]` (grown on demand).
+    var scratchRows: UnsafeMutablePointer<Float>
+    var indicator: UnsafeMutablePointer<Float>
+    var sums: UnsafeMutablePointer<Float>
+    var scratchWidth: Int
+    /// Rows per gemm of the per-dimension sums (the scratch stays in cache).
+    static let chunkRows = 64
+
+    func scratch(width w: Int) -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
+        if w > scratchWidth {
+            scratchRows.deallocate()
+            sums.deallocate()
+            scratchWidth = w
+            scratchRows = .allocate(capacity: Accumulator.chunkRows * 2 * w)
+            sums = .allocate(capacity: Accumulator.classCount * 2 * w)
+        }
+        return (scratchRows, indicator, sums)
+    }
+
+    deinit {
+        scratchRows.deallocate()
+        sums.deallocate()
+        indicator.deallocate()
+    }
     /// Per share layer: per-token norms of the residual input and the attention output.
     var residualNorms: [[Float]]
     var attentionNorms: [[Float]]
 
-    /// Accumulators for `plan`, with the width of every slot's vectors (from a probe pass).
+    /// The width of the vectors at a hook point, from the configuration (nil for a point it
+    /// does not know).
+    static func expectedWidth(_ name: String, _ c: ModelConfig) -> Int? {
+        var point = name
+        if let l = blockIndex(name) { point = String(name.dropFirst("blocks.\(l).".count)) }
+        switch point {
+        case "hook_embed", "hook_pos_embed", "ln_final.hook_normalized", "hook_resid_pre", "ln1.hook_normalized",
+             "hook_attn_out", "hook_resid_mid", "ln2.hook_normalized", "hook_mlp_out", "hook_resid_post":
+            return c.dModel
+        case "attn.hook_q", "attn.hook_z": return c.queryDim
+        case "attn.hook_k", "attn.hook_v": return c.kvDim
+        case "mlp.hook_pre", "mlp.hook_pre_linear", "mlp.hook_post": return c.mlpDim
+        default: return nil
+        }
+    }
+
+    /// Accumulators for `plan`, with the width of every slot's vectors where known (-1: on first use).
     init(_ plan: ActivationStatistics.Plan, widths: [Int]) {
         self.plan = plan
+        indicator = .allocate(capacity: Accumulator.classCount * Accumulator.chunkRows)
+        // sized for the widest measured hook before the passes (grown if an unknown point is wider)
+        let maxWidth = Swift.max(zip(widths, plan.measured).filter { $0.1 }.map(\.0).max() ?? 1, 1)
+        scratchWidth = maxWidth
+        scratchRows = .allocate(capacity: Accumulator.chunkRows * 2 * maxWidth)
+        sums = .allocate(capacity: Accumulator.classCount * 2 * maxWidth)
         slots = plan.names.map { _ in Slot() }
         var keptTotal = 0
         for (i, s) in slots.enumerated() where widths[i] > 0 {
@@ -314,10 +341,6 @@ final class Accumulator {
         }
     }
 
-    func end() {
-        for s in slots { s.flush() }
-    }
-
     /// Reduces one activation `[batch, length, ...]` at slot `i`.
     func consume(slot i: Int, _ x: Tensor) throws {
         let s = slots[i]
@@ -326,8 +349,11 @@ final class Accumulator {
         }
         let xc = x.to(.float32).contiguous()
         let w = xc.count / cells
-        guard s.width == w else {
-            throw MeasurementError.shapeMismatch("activation at '\(plan.names[i])' has width \(w), the probe pass saw \(s.width)")
+        if s.width < 0 {
+            s.allocate(width: w, perDimension: plan.measured[i])
+            if plan.keptFlags[i] { s.kept = Tensor.zeros([plan.keptRows, w]) }
+        } else if s.width != w {
+            throw MeasurementError.shapeMismatch("activation at '\(plan.names[i])' has width \(w), expected \(s.width)")
         }
         let p = UnsafePointer(xc.pointer(as: Float.self))
         let keptPtr = s.kept?.pointer(as: Float.self)
@@ -335,22 +361,52 @@ final class Accumulator {
         let share = role.flatMap { _ in plan.layers[i].flatMap { shareIndex[$0] } }
         var norms = [Float](repeating: 0, count: role == nil ? 0 : cells)
         let cls = classes, kr = keptRows
-        for cell in 0..<cells {
-            let c = Int(cls[cell])
-            if c == Int(Accumulator.pad) { continue }
-            let v = p + cell * w
-            let ssq: Float
-            if let a = s.absBatch, let q = s.sqBatch {
-                ssq = Accumulator.accumulate(v, a + c * w, q + c * w, w)
-            } else {
-                ssq = Accumulator.sumOfSquares(v, w)
+        if let a = s.absTotal, let q = s.sqTotal {
+            // per chunk of rows: [|x| x²] rows into the scratch, then class sums by one gemm
+            let chunk = Accumulator.chunkRows
+            let (sc, ind, out) = scratch(width: w)
+            out.update(repeating: 0, count: Accumulator.classCount * 2 * w)
+            var r0 = 0
+            while r0 < cells {
+                let n = Swift.min(chunk, cells - r0)
+                ind.update(repeating: 0, count: Accumulator.classCount * chunk)
+                for k in 0..<n {
+                    let cell = r0 + k
+                    let c = Int(cls[cell])
+                    let row = sc + k * 2 * w
+                    if c == Int(Accumulator.pad) {
+                        row.update(repeating: 0, count: 2 * w)
+                        continue
+                    }
+                    ind[c * chunk + k] = 1
+                    let v = p + cell * w
+                    let norm = Double(Accumulator.absAndSquares(v, row, row + w, w)).squareRoot()
+                    s.count[c] += 1
+                    s.sumNorm[c] += norm
+                    if role != nil { norms[cell] = Float(norm) }
+                    if let kp = keptPtr, kr[cell] >= 0 { (kp + kr[cell] * w).update(from: v, count: w) }
+                }
+                // out[4, 2w] += ind[4, n] · scratch[n, 2w]
+                Float.gemm(transA: false, transB: false, m: Accumulator.classCount, n: 2 * w, k: n, alpha: 1,
+                           a: ind, lda: chunk, b: sc, ldb: 2 * w, beta: 1, c: out, ldc: 2 * w)
+                r0 += n
             }
-            let norm = Double(ssq).squareRoot()
-            s.count[c] += 1
-            s.sumNorm[c] += norm
-            if role != nil { norms[cell] = Float(norm) }
-            if let kp = keptPtr, kr[cell] >= 0 {
-                (kp + kr[cell] * w).update(from: v, count: w)
+            for c in 0..<Accumulator.classCount {
+                for j in 0..<w {
+                    a[c * w + j] += Double(out[c * 2 * w + j])
+                    q[c * w + j] += Double(out[c * 2 * w + w + j])
+                }
+            }
+        } else {
+            for cell in 0..<cells {
+                let c = Int(cls[cell])
+                if c == Int(Accumulator.pad) { continue }
+                let v = p + cell * w
+                let norm = Double(Accumulator.sumOfSquares(v, w)).squareRoot()
+                s.count[c] += 1
+                s.sumNorm[c] += norm
+                if role != nil { norms[cell] = Float(norm) }
+                if let kp = keptPtr, kr[cell] >= 0 { (kp + kr[cell] * w).update(from: v, count: w) }
             }
         }
         if let role, let li = share {
@@ -376,11 +432,12 @@ final class Accumulator {
         }
     }
 
-    /// Σx² of `v`, and per dimension Σ|x| and Σx² added to the accumulators.
+    /// Writes |x_j| to `absOut` and x_j² to `sqOut` for the `n` values at `v`; returns Σx_j².
     @inline(__always)
-    static func accumulate(_ v: UnsafePointer<Float>, _ absAcc: UnsafeMutablePointer<Float>,
-                           _ sqAcc: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-        let vr = UnsafeRawPointer(v), ar = UnsafeMutableRawPointer(absAcc), qr = UnsafeMutableRawPointer(sqAcc)
+    static func absAndSquares(_ v: UnsafePointer<Float>, _ absOut: UnsafeMutablePointer<Float>,
+                              _ sqOut: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+        let mask = SIMD8<UInt32>(repeating: 0x7fff_ffff)
+        let vr = UnsafeRawPointer(v), ar = UnsafeMutableRawPointer(absOut), qr = UnsafeMutableRawPointer(sqOut)
         var s8 = SIMD8<Float>()
         var j = 0
         while j + 8 <= n {
@@ -388,17 +445,16 @@ final class Accumulator {
             let x = vr.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
             let x2 = x * x
             s8 += x2
-            let a = ar.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) + x.replacing(with: -x, where: x .< 0)
-            ar.storeBytes(of: a, toByteOffset: o, as: SIMD8<Float>.self)
-            let q = qr.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) + x2
-            qr.storeBytes(of: q, toByteOffset: o, as: SIMD8<Float>.self)
+            ar.storeBytes(of: unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & mask, to: SIMD8<Float>.self),
+                          toByteOffset: o, as: SIMD8<Float>.self)
+            qr.storeBytes(of: x2, toByteOffset: o, as: SIMD8<Float>.self)
             j += 8
         }
         var s = s8.sum()
         while j < n {
             let x = v[j]
-            absAcc[j] += Swift.abs(x)
-            sqAcc[j] += x * x
+            absOut[j] = Swift.abs(x)
+            sqOut[j] = x * x
             s += x * x
             j += 1
         }
@@ -463,7 +519,7 @@ final class Accumulator {
         if nAll > 0 {
             for j in 0..<w {
                 var a = 0.0
-                for c in promptClasses { a += s.absTotal[c * w + j] }
+                for c in promptClasses { a += s.abs(c, j) }
                 meanAbs[j] = a / Double(nAll)
             }
         }
@@ -477,7 +533,7 @@ final class Accumulator {
             var t = 0.0, r = 0.0
             for c in cs {
                 for j in 0..<w {
-                    let q = s.sqTotal[c * w + j]
+                    let q = s.sq(c, j)
                     t += q
                     if !isMassive[j] { r += q }
                 }

@@ -52,10 +52,11 @@ public struct ActivationPrompt: Sendable, Equatable, Hashable {
         guard let hole = request.prompt.range(of: "{}") else {
             throw MeasurementError.invalidArgument("case \(request.caseID): the prompt has no {} placeholder")
         }
-        let before = String(request.prompt[..<hole.lowerBound])
+        // the filled prompt is the template's bytes before {}, the subject's, then the rest
         let filled = request.filledPrompt
-        let start = filled.index(filled.startIndex, offsetBy: before.count)
-        let end = filled.index(start, offsetBy: request.subject.count)
+        let u = filled.utf8
+        let start = u.index(u.startIndex, offsetBy: request.prompt[..<hole.lowerBound].utf8.count)
+        let end = u.index(start, offsetBy: request.subject.utf8.count)
         return try locating(start..<end, in: filled, tokenizer: tokenizer)
     }
 
