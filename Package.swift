@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Editing", targets: ["Editing"]),
         .library(name: "Measurements", targets: ["Measurements"]),
+        .library(name: "Lab", targets: ["Lab"]),
         .library(name: "Scripting", targets: ["Scripting"]),
     ],
     dependencies: [
@@ -41,11 +42,13 @@ let package = Package(
                 swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "Measurements", dependencies: ["Tensors", "LanguageModels", "Datasets"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Lab", dependencies: ["Editing", "Measurements", "Datasets", "LanguageModels", "Tensors"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
         // LuaShim is the only C code (Lua macros, trampolines, Ctrl-C hook) and also wraps
         // libedit for the REPL: Swift 6 cannot touch libedit's mutable C globals directly.
         .target(name: "LuaShim", dependencies: ["CLua"], path: "Sources/LuaShim",
                 linkerSettings: [.linkedLibrary("edit")]),
-        .target(name: "Scripting", dependencies: ["CLua", "LuaShim", "Tensors", "LanguageModels", "Datasets", "Editing", "Measurements"],
+        .target(name: "Scripting", dependencies: ["CLua", "LuaShim", "Tensors", "LanguageModels", "Datasets", "Editing", "Measurements", "Lab"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "editlab",
                           dependencies: ["Tensors", "LanguageModels", "Datasets", "Editing", "Measurements", "Scripting", "CBLAS",
@@ -60,6 +63,8 @@ let package = Package(
         .testTarget(name: "EditingTests", dependencies: ["Editing", "Datasets", "LanguageModels", "Tensors"],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "MeasurementsTests", dependencies: ["Measurements", "Datasets", "LanguageModels", "Tensors"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Editing", "Datasets", "LanguageModels", "Tensors"],
                     swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "LanguageModels", "Tensors"],
                     exclude: ["lua"],  // Lua test scripts, run through the host by the Swift tests

@@ -3,9 +3,9 @@ import Tensors
 
 /// A fast 64-bit content hash of float32 weights (not cryptographic): identifies the weights
 /// that produce a set of statistics, so a cache entry is reused only for the same weights.
-enum WeightHash {
+public enum WeightHash {
     /// Hash of the named parameters' bytes, in the order given.
-    static func of(_ model: LanguageModel, names: [String]) throws -> UInt64 {
+    public static func of(_ model: LanguageModel, names: [String]) throws -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15
         for name in names {
             let t = try model.parameter(name).contiguous()

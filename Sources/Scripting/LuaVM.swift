@@ -165,7 +165,8 @@ public final class LuaVM {
         [TensorModule.install, ModelModule.install,
          DataModule.install,
          EditorModule.install,
-         MetricsModule.install]
+         MetricsModule.install,
+         LabModule.install]
     }
 
     /// A VM with the standard libraries, `print`, `help` and the given modules.
