@@ -23,6 +23,15 @@ public struct EditTrace {
     public let targets: [TargetTrace]
     /// Extra scalar diagnostics (null-space dimension, discarded energy, ...), in a stable order.
     public var notes: [(String, Double)]
+    /// The target optimisations' work, summed over the optimisations of this edit.
+    public var work: TargetWork
+
+    /// A trace of the given targets, notes and work.
+    public init(targets: [TargetTrace], notes: [(String, Double)], work: TargetWork = TargetWork()) {
+        self.targets = targets
+        self.notes = notes
+        self.work = work
+    }
 
     /// Mean final target loss over the requests.
     public var finalLoss: Double {

@@ -109,11 +109,11 @@ public enum HyperparameterPresets {
             case "memit": h.addPrevEdits = true
             case "emmet": h.emmetLambda = 0.1
             case "alphaedit":
-                h.nullspaceEnergy = 0.02
-                h.l2 = 10
+                h.nullspaceEnergy = 0.05
+                h.l2 = 1
             case "encore":
                 h.addPrevEdits = true
-                h.updateNormLambda = 100
+                h.updateNormLambda = 10
                 h.probCutoff = -2
             default: break
             }

@@ -86,10 +86,34 @@ public final class MEMITFamily: Editor {
         try edit(model, requests).0
     }
 
-    /// Edits one batch; returns the Delta and the intermediates.
-    public func edit(_ model: LanguageModel, _ requests: [EditRequest]) throws -> (Delta, Internals) {
+    /// The targets z of `requests` (the first stage of `edit`): optimised at the last edited
+    /// layer's output on the model as it is now, with this editor's target hyper-parameters
+    /// (ENCORE's MPES included).
+    public func targets(_ model: LanguageModel, _ requests: [EditRequest]) throws -> TargetResult {
         guard !requests.isEmpty else { throw EditorError.badRequest(caseID: -1, detail: "no requests") }
         try hparams.validate(for: model.config)
+        let prompts = try EditPrompts(model: model, prefix: hparams.promptPrefix)
+        let groups = try contextTemplates(model)
+        var h = hparams
+        if method != .encore && method != .memit { h.addPrevEdits = false }
+        let optimiser = TargetOptimizer(model: model, prompts: prompts, hparams: h, layer: hparams.layers[hparams.layers.count - 1],
+                                        site: .layerOutput)
+        return try optimiser.optimise(requests, templates: groups.flatMap { $0 })
+    }
+
+    /// Edits one batch; returns the Delta and the intermediates.
+    ///
+    /// `targets`: z computed earlier by `targets(_:_:)` for the same requests on the same
+    /// weights, with the same target hyper-parameters (v_*, kl_factor, clamp, layers,
+    /// prob_cutoff). Sweeps over the closed form's hyper-parameters (λ, α, the null-space rule)
+    /// reuse one optimisation this way: the rest of the edit is unchanged. The request count must
+    /// match; anything else is the caller's responsibility.
+    public func edit(_ model: LanguageModel, _ requests: [EditRequest], targets given: TargetResult? = nil) throws -> (Delta, Internals) {
+        guard !requests.isEmpty else { throw EditorError.badRequest(caseID: -1, detail: "no requests") }
+        try hparams.validate(for: model.config)
+        if let given, given.targets.shape.first != requests.count {
+            throw EditorError.badRequest(caseID: -1, detail: "\(given.targets.shape.first ?? 0) precomputed targets for \(requests.count) requests")
+        }
         let prompts = try EditPrompts(model: model, prefix: hparams.promptPrefix)
         let groups = try contextTemplates(model)
         var times: [String: Double] = [:]
@@ -99,10 +123,7 @@ public final class MEMITFamily: Editor {
             return try f()
         }
         let zLayer = hparams.layers[hparams.layers.count - 1]
-        var h = hparams
-        if method != .encore && method != .memit { h.addPrevEdits = false }
-        let optimiser = TargetOptimizer(model: model, prompts: prompts, hparams: h, layer: zLayer, site: .layerOutput)
-        let target = try timed("targets") { try optimiser.optimise(requests, templates: groups.flatMap { $0 }) }
+        let target = try given ?? timed("targets") { try targets(model, requests) }
         var internals = Internals(target: target)
         let z = try target.targets.to(.float64).t()                      // [d, n]
         let reader = KeyReader(model: model, prompts: prompts, factToken: hparams.factToken)
@@ -146,7 +167,7 @@ public final class MEMITFamily: Editor {
                 notes.append(("nullspace_discarded_energy.L\(layer)", ns.discardedEnergy))
             }
         }
-        let delta = Delta(method: name, model: model, parameters: written, trace: EditTrace(targets: target.traces, notes: notes),
+        let delta = Delta(method: name, model: model, parameters: written, trace: EditTrace(targets: target.traces, notes: notes, work: given == nil ? target.work : TargetWork()),
                           timings: ["targets", "keys", "solve"].map { ($0, times[$0] ?? 0) })
         return (delta, internals)
     }

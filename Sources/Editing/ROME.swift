@@ -47,6 +47,7 @@ public final class ROME: Editor {
         var all: [ParameterDelta] = []
         var traces: [TargetTrace] = []
         var times: [String: Double] = [:]
+        var work = TargetWork()
         for r in requests {
             let (deltas, internals, t) = try edit(model, r)
             for p in deltas {
@@ -55,9 +56,10 @@ public final class ROME: Editor {
                 } else { all.append(p) }
             }
             traces += internals.map(\.target.traces).flatMap { $0 }
+            for i in internals { work.add(i.target.work) }
             for (k, v) in t { times[k, default: 0] += v }
         }
-        return Delta(method: name, model: model, parameters: all, trace: EditTrace(targets: traces, notes: []),
+        return Delta(method: name, model: model, parameters: all, trace: EditTrace(targets: traces, notes: [], work: work),
                      timings: ["targets", "keys", "solve"].map { ($0, times[$0] ?? 0) })
     }
 

@@ -12,7 +12,7 @@ struct EditLabCommand: ParsableCommand {
         safetensors file or the name of the default model (smollm2).
         """,
         subcommands: [
-            BenchCommand.self,
+            BenchCommand.self, CalibrateCommand.self,
             GenerateCommand.self,
             InfoCommand.self, TokenizeCommand.self,
             RunCommand.self, ReplCommand.self,
