@@ -113,7 +113,7 @@ public enum HyperparameterPresets {
                 h.l2 = 1
             case "encore":
                 h.addPrevEdits = true
-                h.updateNormLambda = 10
+                h.updateNormLambda = 3
                 h.probCutoff = -2
             default: break
             }

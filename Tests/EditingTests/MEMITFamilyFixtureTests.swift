@@ -126,6 +126,26 @@ struct MEMITFamilyAlgebraTests {
         #expect(try dW2.matmul(k).maxAbsDifference(r) / r.norm() > 1e-8)
     }
 
+    /// By the push-through identity, R (KᵀC⁻¹K + μI)⁻¹ KᵀC⁻¹ = R Kᵀ (KKᵀ + μC)⁻¹: EMMET with
+    /// C = λC0 and emmet_lambda = μ is MEMIT with λ' = μλ (no ridge, no earlier edits). The
+    /// calibration sweep shows the same equality on the default model.
+    @Test func emmetWithConditioningIsMEMITWithAScaledLambda() throws {
+        let (k, r, _) = try inputs()
+        var he = try Fx.hparams("emmet")
+        he.emmetLambda = 0.3
+        he.mom2UpdateWeight = 2000
+        he.updateNormLambda = 0
+        var hm = try Fx.hparams("memit")
+        hm.mom2UpdateWeight = 0.3 * 2000
+        hm.addPrevEdits = false
+        let e = try MEMITFamily(.emmet, hparams: he, covariance: try Fx.covariance()).solve(layer: 1, keys: k, residual: r, model: try Fx.model())
+        let m = try MEMITFamily(.memit, hparams: hm, covariance: try Fx.covariance()).solve(layer: 1, keys: k, residual: r, model: try Fx.model())
+        #expect(try e.maxAbsDifference(m) / m.norm() < 1e-8)
+        hm.mom2UpdateWeight = 2000
+        let other = try MEMITFamily(.memit, hparams: hm, covariance: try Fx.covariance()).solve(layer: 1, keys: k, residual: r, model: try Fx.model())
+        #expect(try e.maxAbsDifference(other) / m.norm() > 1e-3, "a different λ gives a different update")
+    }
+
     @Test func alphaEditLeavesThePreservedSubspaceUnchanged() throws {
         let (k, r, c0) = try inputs()
         let editor = MEMITFamily(.alphaedit, hparams: try Fx.hparams("alphaedit"), covariance: try Fx.covariance())

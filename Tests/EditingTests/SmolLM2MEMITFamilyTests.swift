@@ -65,7 +65,7 @@ extension SmolLM2EditingTests {
 
     /// Over 20 sequential single edits, ‖W − W₀‖_F of the edited matrices (summed in squares over
     /// the edited layers) grows faster under MEMIT than under ENCORE, at every point after the
-    /// first few edits and in its final value.
+    /// first few edits, in its final value and in its growth over the last ten edits.
     @Test func memitNormGrowsFasterThanENCOREOverTwentySequentialEdits() throws {
         let model = try SharedSmolLM2.get()
         let requests = Array(BuiltinFacts.requests[40..<60])
@@ -92,7 +92,8 @@ extension SmolLM2EditingTests {
         let encore = try run(.encore)
         #expect(memit.count == 20 && encore.count == 20)
         #expect(zip(memit, memit.dropFirst()).allSatisfy { $0.0 <= $0.1 * 1.05 }, "MEMIT's distance keeps growing: \(memit)")
-        #expect(memit[19] > 1.5 * encore[19], "after 20 edits: MEMIT \(memit[19]), ENCORE \(encore[19])")
+        #expect(memit[19] > 1.2 * encore[19], "after 20 edits: MEMIT \(memit[19]), ENCORE \(encore[19])")
+        #expect(memit[19] - memit[9] > encore[19] - encore[9], "growth over edits 11-20: MEMIT \(memit[19] - memit[9]), ENCORE \(encore[19] - encore[9])")
         for i in 4..<20 { #expect(memit[i] > encore[i], "edit \(i + 1): MEMIT \(memit[i]), ENCORE \(encore[i])") }
     }
 }
