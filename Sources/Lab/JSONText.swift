@@ -60,23 +60,5 @@ public enum JSONText {
 
     /// A JSON string literal: `"` and `\` escaped, control characters as `\n`, `\t`, `\r` or
     /// `\u00XX`; everything else as UTF-8.
-    public static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7f {
-                    out += String(format: "\\u%04x", u.value)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func string(_ s: String) -> String { JSONValue.stringLiteral(s) }
 }

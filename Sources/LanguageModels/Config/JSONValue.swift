@@ -29,9 +29,9 @@ public indirect enum JSONValue: Sendable, Equatable, CustomStringConvertible {
         case .bool(let b): s = b ? "true" : "false"
         case .int(let i): s = String(i)
         case .double(let d): s = String(d)
-        case .string(let t): s = SafetensorsWriter.jsonString(t)
+        case .string(let t): s = JSONValue.stringLiteral(t)
         case .array(let a): s = "[" + a.map(\.description).joined(separator: ",") + "]"
-        case .object(let o): s = "{" + o.keys.sorted().map { "\(SafetensorsWriter.jsonString($0)):\(o[$0]?.description ?? "")" }.joined(separator: ",") + "}"
+        case .object(let o): s = "{" + o.keys.sorted().map { "\(JSONValue.stringLiteral($0)):\(o[$0]?.description ?? "")" }.joined(separator: ",") + "}"
         }
         return s.count > 80 ? String(s.prefix(77)) + "..." : s
     }
@@ -91,4 +91,29 @@ public struct JSONValueError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// The parser's message.
     public var description: String { message }
+}
+
+extension JSONValue {
+    /// A JSON string literal for `s`: `"` and `\` escaped, control characters and DEL as `\n`,
+    /// `\t`, `\r` or `\u00XX`; everything else as UTF-8. The one escaper of every JSON EditLab
+    /// writes (safetensors headers, configs, run manifests and metric lines).
+    public static func stringLiteral(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x7f {
+                    out += String(format: "\\u%04x", u.value)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
 }
