@@ -6,8 +6,14 @@ import Tensors
 /// `mlp.hook_post` activation), over every non-pad token of a corpus of token documents.
 ///
 /// - Streaming: documents run in batches of at most `batchTokens` tokens; the forward stops
-///   after the last block needed; several layers are collected in one pass; sums accumulate
-///   in float64 (`Σ k kᵀ` by a float64 GEMM per batch), memory bounded by one batch.
+///   after the last block needed; several layers are collected in one pass; memory bounded
+///   by one batch.
+/// - Precision: `Σ k kᵀ` is a symmetric rank-k update (`syrk`, upper triangle, half the work
+///   of a GEMM) in the keys' precision (float32) over runs of at most 512 tokens
+///   (`chunkTokens`), each added into a float64 accumulator, so the sum across the corpus is
+///   double precision and only one run's products are summed in float32 (the reference
+///   implementation accumulates everything in float32). The accumulator is symmetrised
+///   from its upper triangle before it is stored or returned.
 /// - Cached under `${EDITLAB_HOME}/stats/` in a safetensors file keyed by the weights'
 ///   content (embedding and the blocks up to the layer), the layer, the corpus (name and
 ///   content hash), the document count and the dtype; an interrupted collection resumes from
@@ -155,6 +161,7 @@ public final class CovarianceStatistics: CovarianceProvider {
         let names = layers.map { "blocks.\($0).mlp.hook_post" }
         let totalTokens = documents.dropFirst(start).reduce(0) { $0 + $1.count }
         var seen = 0, batches = 0
+        var scratch: Tensor? = nil
         let t0 = Date()
         var i = start
         while i < documents.count {
@@ -172,13 +179,18 @@ public final class CovarianceStatistics: CovarianceProvider {
             let r = try Autograd.noGrad {
                 try model.forward(batch, ForwardOptions(logits: .none, cacheNames: Set(names), stopAfterLayer: last))
             }
-            let rows = batch.mask.enumerated().filter { $0.element }.map { $0.offset }
+            let runs = CovarianceStatistics.tokenRuns(mask: batch.mask, limit: CovarianceStatistics.chunkTokens)
+            let tokensInBatch = runs.reduce(0) { $0 + $1.count }
             for (l, name) in zip(layers, names) {
                 guard let act = r.cache[name], let sum = sums[l] else { continue }
-                let flat = try act.reshaped([-1, d])
-                let k = try (rows.count == flat.shape[0] ? flat : F.indexSelect(flat, rows)).to(.float64)
-                try k.t().matmul(k, into: sum, alpha: 1, beta: 1)
-                counts[l, default: 0] += rows.count
+                let flat = try act.contiguous().reshaped([-1, d])
+                let gram = scratch ?? Tensor.zeros([d, d], dtype: flat.dtype)
+                scratch = gram
+                for run in runs {
+                    try flat.narrow(0, start: run.start, length: run.count).gram(into: gram)
+                    try sum.addUpperTriangle(of: gram)
+                }
+                counts[l, default: 0] += tokensInBatch
             }
             seen += tokens
             batches += 1
@@ -191,13 +203,33 @@ public final class CovarianceStatistics: CovarianceProvider {
             }
             if batches % checkpointEvery == 0 && i < documents.count {
                 for l in layers {
-                    if let key = keys[l], let s = sums[l] { try store(key, sum: s, count: counts[l] ?? 0, layer: l, model: model, done: i) }
+                    if let key = keys[l], let s = sums[l] {
+                        try store(key, sum: s.symmetrizeFromUpper(), count: counts[l] ?? 0, layer: l, model: model, done: i)
+                    }
                 }
             }
         }
         if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
         var out: [Int: (Tensor, Int)] = [:]
-        for l in layers { if let s = sums[l] { out[l] = (s, counts[l] ?? 0) } }
+        for l in layers { if let s = sums[l] { out[l] = (try s.symmetrizeFromUpper(), counts[l] ?? 0) } }
         return out
+    }
+
+    /// Tokens per Gram update: each run of real tokens is cut into pieces of at most this many.
+    static let chunkTokens = 512
+
+    /// The runs of consecutive real tokens of a flattened batch mask, cut into pieces of at
+    /// most `limit` tokens, as (first flat row, row count).
+    static func tokenRuns(mask: [Bool], limit: Int) -> [(start: Int, count: Int)] {
+        var runs: [(start: Int, count: Int)] = []
+        var i = 0
+        while i < mask.count {
+            guard mask[i] else { i += 1; continue }
+            var j = i
+            while j < mask.count && mask[j] && j - i < limit { j += 1 }
+            runs.append((i, j - i))
+            i = j
+        }
+        return runs
     }
 }

@@ -64,6 +64,8 @@ func binaryKernel<T: TensorScalar>(_ op: BinaryOp, out: Tensor, a: Tensor, sa: [
     let po = out.storage.pointer(as: T.self), pa = a.storage.pointer(as: T.self), pb = b.storage.pointer(as: T.self)
     loop.forEachRow(base: (out.offset, a.offset, b.offset)) { o0, o1, o2, n, s0, s1, s2 in
         let o = po + o0, x = pa + o1, y = pb + o2
+        if T.self == Float.self && s0 == 1 && s1 == 1 && (s2 == 1 || s2 == 0),
+           vectorBinaryRow(op, o, x, y, n, broadcastB: s2 == 0) { return }
         switch op {
         case .add: binaryLoop({ $0 + $1 }, o, x, y, n, s0, s1, s2)
         case .sub: binaryLoop({ $0 - $1 }, o, x, y, n, s0, s1, s2)
@@ -76,11 +78,45 @@ func binaryKernel<T: TensorScalar>(_ op: BinaryOp, out: Tensor, a: Tensor, sa: [
     }
 }
 
+/// Float32 rows of `add`, `sub`, `mul`, `div` with unit steps (or a broadcast scalar `b`),
+/// eight lanes at a time; returns false for other operations. `o` may equal `a` or `b`.
+@inline(__always)
+private func vectorBinaryRow<T: TensorScalar>(_ op: BinaryOp, _ o: UnsafeMutablePointer<T>, _ a: UnsafeMutablePointer<T>,
+                                              _ b: UnsafeMutablePointer<T>, _ n: Int, broadcastB: Bool) -> Bool {
+    let po = UnsafeMutableRawPointer(o).assumingMemoryBound(to: Float.self)
+    let pa = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
+    let pb = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
+    if broadcastB {
+        let v = pb[0]
+        switch op {
+        case .add: VectorMath.map(pa, po, n) { $0 + v }
+        case .sub: VectorMath.map(pa, po, n) { $0 - v }
+        case .mul: VectorMath.map(pa, po, n) { $0 * v }
+        case .div: VectorMath.map(pa, po, n) { $0 / v }
+        default: return false
+        }
+        return true
+    }
+    switch op {
+    case .add: VectorMath.map(pa, pb, po, n) { $0 + $1 }
+    case .sub: VectorMath.map(pa, pb, po, n) { $0 - $1 }
+    case .mul: VectorMath.map(pa, pb, po, n) { $0 * $1 }
+    case .div: VectorMath.map(pa, pb, po, n) { $0 / $1 }
+    default: return false
+    }
+    return true
+}
+
 func unaryKernel<T: TensorScalar>(_ op: UnaryOp, out: Tensor, a: Tensor, _: T.Type) {
     let loop = StridedLoop(shape: out.shape, strides: [out.strides, a.strides])
     let po = out.storage.pointer(as: T.self), pa = a.storage.pointer(as: T.self)
     loop.forEachRow(base: (out.offset, a.offset, 0)) { o0, o1, _, n, s0, s1, _ in
         let o = po + o0, x = pa + o1
+        if T.self == Float.self && s0 == 1 && s1 == 1,
+           VectorActivations.unary(op, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                                   UnsafeMutableRawPointer(o).assumingMemoryBound(to: Float.self), count: n) {
+            return
+        }
         if s0 == 1 && s1 == 1 {
             for i in 0..<n { o[i] = applyUnary(op, x[i]) }
         } else {

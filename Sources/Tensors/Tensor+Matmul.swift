@@ -167,3 +167,37 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// The matrix product `self · other` of two matrices computed in panels of at most
+    /// `columnPanel` output columns, each one `gemm` written straight into its columns of the
+    /// result. Same numbers as `matmul` (each output element is one dot product either way);
+    /// for very wide outputs (an unembedding over the vocabulary) this bounds the memory BLAS
+    /// touches to pack `other`.
+    public func matmul(_ other: Tensor, columnPanel: Int) throws -> Tensor {
+        guard rank == 2, other.rank == 2 else {
+            throw TensorError.invalidArgument(op: "matmul(columnPanel:)", detail: "needs two matrices, got \(shapeString(shape)) and \(shapeString(other.shape))")
+        }
+        guard columnPanel > 0 else {
+            throw TensorError.invalidArgument(op: "matmul(columnPanel:)", detail: "panel width \(columnPanel) must be positive")
+        }
+        let (n, m) = (shape[0], other.shape[1])
+        guard m > columnPanel else { return try matmul(other) }
+        guard dtype == other.dtype else { throw TensorError.dtypeMismatch(op: "matmul", expected: dtype, got: other.dtype) }
+        guard shape[1] == other.shape[0] else {
+            throw TensorError.shapeMismatch(op: "matmul", detail: "\(shapeString(shape)) × \(shapeString(other.shape)): inner sizes \(shape[1]) and \(other.shape[0]) differ")
+        }
+        let out = Tensor.uninitialized([n, m], dtype: dtype)
+        for j0 in stride(from: 0, to: m, by: columnPanel) {
+            let w = Swift.min(columnPanel, m - j0)
+            let b = Tensor(unchecked: other.storage, shape: [other.shape[0], w], strides: other.strides,
+                           offset: other.offset + j0 * other.strides[1])
+            let c = Tensor(unchecked: out.storage, shape: [n, w], strides: [m, 1], offset: j0)
+            switch dtype {
+            case .float32: Tensor.gemm2D(self, b, c, ldc: m, alpha: Float(1), beta: 0)
+            case .float64: Tensor.gemm2D(self, b, c, ldc: m, alpha: Double(1), beta: 0)
+            }
+        }
+        return out
+    }
+}

@@ -8,6 +8,10 @@ extension Tensor {
         let src = contiguous()
         let out = Tensor.uninitialized(shape, dtype: dtype)
         let g = reductionGeometry(d)
+        if T.self == Float.self && g.inner == 1 {
+            Tensor.softmaxRowsFloat(kind == .softmax, src.pointer(as: Float.self), out.pointer(as: Float.self), rows: g.outer, n: g.n)
+            return out
+        }
         let s = src.pointer(as: T.self), o = out.pointer(as: T.self)
         for a in 0..<g.outer {
             for i in 0..<g.inner {
@@ -28,6 +32,26 @@ extension Tensor {
             }
         }
         return out
+    }
+
+    /// Float32 rows along the last dimension, vectorised: the exponentials are written to
+    /// `o` once (sums in double per 64 values), then scaled (softmax) or replaced by
+    /// `x − max − log Σ` (log-softmax).
+    private static func softmaxRowsFloat(_ softmax: Bool, _ s: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>,
+                                         rows: Int, n: Int) {
+        guard n > 0 else { return }
+        for a in 0..<rows {
+            let x = s + a * n, y = o + a * n
+            var m = VectorMath.maximum(x, n)
+            if !m.isFinite { m = 0 }
+            let z = VectorMath.expShiftedSum(x, y, n, shift: m)
+            if softmax {
+                VectorMath.scale(y, n, by: Float(1 / z))
+            } else {
+                let lz = Float(Foundation.log(z))
+                VectorMath.map(x, y, n) { ($0 - m) - lz }
+            }
+        }
     }
 
     /// `exp(x) / sum(exp(x))` along `dim`.

@@ -6,8 +6,9 @@
 /// `clone()` copies. Dimensions and indices are 0-based in the Swift API (the Lua bridge
 /// converts to Lua's 1-based convention); a negative dimension counts from the end.
 public struct Tensor {
-    /// The shared storage this tensor views.
-    public let storage: TensorStorage
+    /// The shared storage this tensor views (`var` only so the tape can ask whether a
+    /// gradient buffer is referenced from nowhere else; it is never reassigned).
+    public private(set) var storage: TensorStorage
     /// Size of each dimension.
     public let shape: [Int]
     /// Step in elements between neighbours along each dimension (0 for broadcast dimensions).
@@ -193,6 +194,10 @@ public struct Tensor {
         if c.dtype == .float64 { return Array(UnsafeBufferPointer(start: c.pointer(as: Double.self), count: c.count)) }
         return c.toArray(Double.self)
     }
+
+    /// Whether no other tensor value refers to this one's storage (then writing into it in
+    /// place cannot be seen through any other view).
+    mutating func ownsStorageUniquely() -> Bool { isKnownUniquelyReferenced(&storage) }
 
     /// Whether two tensors are views of the same storage.
     public func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }

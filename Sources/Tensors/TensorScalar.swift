@@ -26,6 +26,11 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable where Self.RawSignif
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// Row-major symmetric rank-k update of the upper triangle, `C = alpha AᵀA + beta C` with
+    /// `A` of `k` rows and `n` columns (`trans`), or `C = alpha AAᵀ + beta C` with `A` of `n`
+    /// rows and `k` columns; `C` is `n × n` and its strict lower triangle is not touched.
+    static func syrk(trans: Bool, n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     /// Row-major matrix–vector multiply `y = alpha op(A) x + beta y`, A of `m` rows and `n` columns.
     static func gemv(trans: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
                      x: UnsafePointer<Self>, incx: Int, beta: Self, y: UnsafeMutablePointer<Self>, incy: Int)
@@ -62,6 +67,11 @@ extension Float: TensorScalar {
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         cblas_sgemm(CblasRowMajor, cblasTrans(transA), cblasTrans(transB), blasint(m), blasint(n), blasint(k),
                     alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+    public static func syrk(trans: Bool, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, cblasTrans(trans), blasint(n), blasint(k), alpha, a, blasint(lda),
+                    beta, c, blasint(ldc))
     }
     public static func gemv(trans: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                             x: UnsafePointer<Float>, incx: Int, beta: Float, y: UnsafeMutablePointer<Float>, incy: Int) {
@@ -105,6 +115,11 @@ extension Double: TensorScalar {
                             beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
         cblas_dgemm(CblasRowMajor, cblasTrans(transA), cblasTrans(transB), blasint(m), blasint(n), blasint(k),
                     alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+    public static func syrk(trans: Bool, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, cblasTrans(trans), blasint(n), blasint(k), alpha, a, blasint(lda),
+                    beta, c, blasint(ldc))
     }
     public static func gemv(trans: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
                             x: UnsafePointer<Double>, incx: Int, beta: Double, y: UnsafeMutablePointer<Double>, incy: Int) {

@@ -114,7 +114,7 @@ extension LanguageModel {
         if case .none = options.logits { return ForwardResult(logits: nil, cache: saved, residual: h) }
         let flat = try F.reshape(normed, [b * t, d])
         let selected = try rows.map { try F.indexSelect(flat, $0) } ?? flat
-        var logits = try F.linear(selected, w("unembed"), bias: wOpt("unembed.bias"))
+        var logits = try unembedding(selected)
         if case .all = options.logits { logits = try F.reshape(logits, [b, t, c.vocabSize]) }
         return ForwardResult(logits: logits, cache: saved, residual: h)
     }
@@ -128,6 +128,27 @@ extension LanguageModel {
         case .gpt2: n = try F.layerNorm(residual, weight: w("ln_final"), bias: w("ln_final.bias"), eps: config.normEpsilon)
         }
         return try F.linear(n, w("unembed"), bias: wOpt("unembed.bias"))
+    }
+
+    /// Vocabulary columns per panel of an inference unembedding.
+    static let unembeddingPanel = 8192
+    /// Logit count (16M: 64 MB in float32) from which the heap's free memory is returned to
+    /// the system before the logits are allocated.
+    static let largeLogits = 1 << 24
+
+    /// Logits of final-normed rows `[n, d_model]`. On a tape it is one differentiable linear;
+    /// without one (inference) the product runs in vocabulary panels written straight into
+    /// the logits, so BLAS packs at most one panel of the unembedding at a time; before large
+    /// logits (all positions of a batch: hundreds of MB) the transient memory the blocks left
+    /// in the heap is returned to the system, so the peak is the weights plus the logits.
+    func unembedding(_ x: Tensor) throws -> Tensor {
+        let weight = try w("unembed"), bias = wOpt("unembed.bias")
+        let taped = Autograd.isRecording && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false))
+        if taped || x.rank != 2 || x.shape[0] < 64 { return try F.linear(x, weight, bias: bias) }
+        if x.shape[0] * weight.shape[0] >= LanguageModel.largeLogits { Heap.releaseFreeMemory() }
+        let logits = try x.detached().matmul(weight.detached().t(), columnPanel: LanguageModel.unembeddingPanel)
+        if let bias { try logits.addInPlace(bias.detached()) }
+        return logits
     }
 
     func finalNorm(_ h: Tensor, pass: Pass, options: ForwardOptions, cache: inout [String: Tensor]) throws -> Tensor {

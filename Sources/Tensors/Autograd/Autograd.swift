@@ -94,29 +94,57 @@ final class GradNode {
     let op: String
     let inputs: [AutogradMeta?]
     private var backwardFn: ((Tensor) throws -> [Tensor?])?
+    /// For single-input operations whose input gradient is mostly zeros (row selections):
+    /// adds the input gradient straight into an existing contiguous accumulator, so several
+    /// selections from one tensor do not each build and add a dense gradient.
+    private var accumulateFn: ((Tensor, Tensor) throws -> Void)?
     private var saved: [(TensorStorage, Int)]
 
-    init(op: String, inputs: [AutogradMeta?], saved: [Tensor], backward: @escaping (Tensor) throws -> [Tensor?]) {
+    init(op: String, inputs: [AutogradMeta?], saved: [Tensor], backward: @escaping (Tensor) throws -> [Tensor?],
+         accumulate: ((Tensor, Tensor) throws -> Void)? = nil) {
         self.op = op
         self.inputs = inputs
         self.saved = saved.map { ($0.storage, $0.storage.version) }
         self.backwardFn = backward
+        self.accumulateFn = accumulate
     }
 
     /// Which inputs need a gradient.
     var needs: [Bool] { inputs.map { $0 != nil } }
 
-    /// Runs the backward closure once, checking saved versions first, then releases it.
-    func run(_ gradOutput: Tensor) throws -> [Tensor?] {
-        guard let fn = backwardFn else { throw AutogradError.graphFreed(op: op) }
+    /// Whether `runAccumulating` is available.
+    var canAccumulate: Bool { accumulateFn != nil && inputs.count == 1 }
+
+    private func checkSaved() throws {
+        guard backwardFn != nil else { throw AutogradError.graphFreed(op: op) }
         for (s, v) in saved where s.version != v {
             throw AutogradError.modifiedInPlace(op: op, saved: v, now: s.version)
         }
+    }
+
+    private func release() {
+        backwardFn = nil
+        accumulateFn = nil
+        saved = []
+    }
+
+    /// Runs the backward closure once, checking saved versions first, then releases it.
+    func run(_ gradOutput: Tensor) throws -> [Tensor?] {
+        try checkSaved()
+        guard let fn = backwardFn else { throw AutogradError.graphFreed(op: op) }
         let grads = try fn(gradOutput)
         for g in grads { if let g { Autograd.countGradient(g.count) } }
-        backwardFn = nil
-        saved = []
+        release()
         return grads
+    }
+
+    /// Like `run`, but adds the (single) input's gradient into `accumulator` in place.
+    func runAccumulating(_ gradOutput: Tensor, into accumulator: Tensor) throws {
+        try checkSaved()
+        guard let fn = accumulateFn else { throw AutogradError.graphFreed(op: op) }
+        try fn(gradOutput, accumulator)
+        Autograd.countGradient(accumulator.count)
+        release()
     }
 }
 
@@ -147,10 +175,11 @@ extension Tensor {
     /// Attaches a recorded operation to `self` (an op's freshly computed output) when
     /// recording is on and any input requires a gradient; returns self unchanged otherwise.
     func recording(_ op: String, inputs: [Tensor], saving saved: [Tensor] = [],
-                   backward: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
+                   backward: @escaping (Tensor) throws -> [Tensor?],
+                   accumulate: ((Tensor, Tensor) throws -> Void)? = nil) -> Tensor {
         guard Autograd.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
         var out = self
-        let node = GradNode(op: op, inputs: inputs.map { $0.autograd }, saved: saved, backward: backward)
+        let node = GradNode(op: op, inputs: inputs.map { $0.autograd }, saved: saved, backward: backward, accumulate: accumulate)
         out.autograd = AutogradMeta(node: node, shape: shape)
         return out
     }
@@ -194,6 +223,18 @@ extension F {
                 m.grad = try m.grad.map { try $0.add(g) } ?? g.clone()
                 continue
             }
+            // A selection whose input already has a private, contiguous gradient adds into it.
+            if node.canAccumulate, let input = node.inputs[0] {
+                let key = ObjectIdentifier(input)
+                if var acc = pending.removeValue(forKey: key) {
+                    if acc.isContiguous, acc.shape == input.shape, acc.dtype == g.dtype, acc.ownsStorageUniquely() {
+                        try node.runAccumulating(g, into: acc)
+                        pending[key] = acc
+                        continue
+                    }
+                    pending[key] = acc
+                }
+            }
             let grads = try node.run(g)
             for (input, grad) in zip(node.inputs, grads) {
                 guard let input, let grad else { continue }
@@ -201,8 +242,14 @@ extension F {
                     throw AutogradError.gradientShape(op: node.op, expected: input.shape, got: grad.shape)
                 }
                 let key = ObjectIdentifier(input)
-                if let acc = pending[key] {
-                    pending[key] = try acc.add(grad)
+                if var acc = pending.removeValue(forKey: key) {
+                    // Sum in place when no other tensor can see the accumulator.
+                    if acc.dtype == grad.dtype, acc.isContiguous, acc.ownsStorageUniquely() {
+                        try acc.addInPlace(grad)
+                        pending[key] = acc
+                    } else {
+                        pending[key] = try acc.add(grad)
+                    }
                 } else {
                     pending[key] = grad
                 }

@@ -21,6 +21,11 @@ private func activationBackwardKernel<T: TensorScalar>(_ op: UnaryOp, _ x: Tenso
     let xc = x.contiguous(), gc = g.contiguous()
     let out = Tensor.uninitialized(x.shape, dtype: x.dtype)
     let px = xc.pointer(as: T.self), pg = gc.pointer(as: T.self), po = out.pointer(as: T.self)
+    if T.self == Float.self, op == .silu || op == .geluTanh {
+        VectorActivations.derivativeTimes(op, x: xc.pointer(as: Float.self), g: gc.pointer(as: Float.self),
+                                          out: out.pointer(as: Float.self), count: x.count)
+        return out
+    }
     switch op {
     case .silu: for i in 0..<x.count { po[i] = pg[i] * activationDerivative(.silu, px[i]) }
     case .geluTanh: for i in 0..<x.count { po[i] = pg[i] * activationDerivative(.geluTanh, px[i]) }
@@ -40,6 +45,11 @@ func activationBackward(_ op: UnaryOp, x: Tensor, g: Tensor) -> Tensor {
 private func swigluKernel<T: TensorScalar>(_ gate: Tensor, _ up: Tensor, _: T.Type) -> Tensor {
     let gc = gate.contiguous(), uc = up.contiguous()
     let out = Tensor.uninitialized(gate.shape, dtype: gate.dtype)
+    if T.self == Float.self {
+        VectorActivations.swiglu(gate: gc.pointer(as: Float.self), up: uc.pointer(as: Float.self),
+                                 out: out.pointer(as: Float.self), count: gate.count)
+        return out
+    }
     let pg = gc.pointer(as: T.self), pu = uc.pointer(as: T.self), po = out.pointer(as: T.self)
     for i in 0..<gate.count {
         let x = pg[i]
@@ -54,6 +64,12 @@ private func swigluBackwardKernel<T: TensorScalar>(_ gate: Tensor, _ up: Tensor,
     let n = gate.count
     let dGate = needGate ? Tensor.uninitialized(gate.shape, dtype: gate.dtype) : nil
     let dUp = needUp ? Tensor.uninitialized(up.shape, dtype: up.dtype) : nil
+    if T.self == Float.self {
+        VectorActivations.swigluBackward(gate: gc.pointer(as: Float.self), up: uc.pointer(as: Float.self),
+                                         grad: dc.pointer(as: Float.self), dGate: dGate?.pointer(as: Float.self),
+                                         dUp: dUp?.pointer(as: Float.self), count: n)
+        return (dGate, dUp)
+    }
     let pg = gc.pointer(as: T.self), pu = uc.pointer(as: T.self), pd = dc.pointer(as: T.self)
     if let dGate {
         let o = dGate.pointer(as: T.self)

@@ -5,25 +5,35 @@ import Foundation
 /// head_dim]` layout throughout (TransformerLens's `hook_z` layout), so no transposes are
 /// needed around attention.
 extension F {
-    /// cos/sin tables `[positions.count, headDim/2]` computed as Hugging Face does in float32:
-    /// `inv_freq = 1 / theta^(2i/d)`, angle = position · inv_freq.
-    /// For float64 the same formula runs in double precision.
-    static func ropeTables<T: TensorScalar>(positions: [Int], headDim: Int, theta: Double, _: T.Type) -> (cos: [T], sin: [T]) {
+    /// cos/sin tables computed as Hugging Face does in float32: `inv_freq = 1 / theta^(2i/d)`,
+    /// angle = position · inv_freq (for float64 the same formula runs in double precision),
+    /// one `[headDim/2]` row per distinct position (positions repeat across a batch), with
+    /// the row of each token.
+    static func ropeDistinctTables<T: TensorScalar>(positions: [Int], headDim: Int, theta: Double,
+                                                   _: T.Type) -> (cos: [T], sin: [T], row: [Int]) {
         let half = headDim / 2
         var invFreq = [T](repeating: 0, count: half)
         for i in 0..<half {
             let p = T(Foundation.pow(T(theta).asDouble, (T(2 * i) / T(headDim)).asDouble))
             invFreq[i] = 1 / p
         }
-        var c = [T](repeating: 0, count: positions.count * half), s = c
-        for (r, pos) in positions.enumerated() {
+        var rowOf: [Int: Int] = [:]
+        var distinct: [Int] = []
+        let index = positions.map { pos in
+            if let r = rowOf[pos] { return r }
+            rowOf[pos] = distinct.count
+            distinct.append(pos)
+            return distinct.count - 1
+        }
+        var c = [T](repeating: 0, count: distinct.count * half), s = c
+        for (r, pos) in distinct.enumerated() {
             for i in 0..<half {
                 let angle = T(Double(pos)) * invFreq[i]
                 c[r * half + i] = T(Foundation.cos(angle.asDouble))
                 s[r * half + i] = T(Foundation.sin(angle.asDouble))
             }
         }
-        return (c, s)
+        return (c, s, index)
     }
 
     /// Applies RoPE (rotate-half, as Hugging Face Llama) to `x` of shape
@@ -44,26 +54,32 @@ extension F {
 
     private static func ropeTyped<T: TensorScalar>(_ x: Tensor, positions: [Int], theta: Double, heads h: Int, headDim d: Int,
                                                    _: T.Type) -> Tensor {
-        let tables = ropeTables(positions: positions, headDim: d, theta: theta, T.self)
+        let tables = ropeDistinctTables(positions: positions, headDim: d, theta: theta, T.self)
         let out = rotate(x.contiguous(), tables, heads: h, headDim: d, inverse: false)
         return out.recording("rope", inputs: [x]) { g in
             [rotate(g.contiguous(), tables, heads: h, headDim: d, inverse: true)]
         }
     }
 
-    /// Rotates every head of every token; `inverse` applies the transpose (for backward).
-    private static func rotate<T: TensorScalar>(_ x: Tensor, _ tables: (cos: [T], sin: [T]), heads: Int, headDim: Int, inverse: Bool) -> Tensor {
+    /// Rotates every head of every token (token `k` uses table row `row[k]`); `inverse`
+    /// applies the transpose (for backward).
+    private static func rotate<T: TensorScalar>(_ x: Tensor, _ tables: (cos: [T], sin: [T], row: [Int]), heads: Int, headDim: Int,
+                                                inverse: Bool) -> Tensor {
         let out = Tensor.uninitialized(x.shape, dtype: x.dtype)
         let half = headDim / 2
         let px = x.pointer(as: T.self), po = out.pointer(as: T.self)
-        let tokens = x.count / (heads * headDim)
+        let tokens = x.count / Swift.max(heads * headDim, 1)
         tables.cos.withUnsafeBufferPointer { cb in
             tables.sin.withUnsafeBufferPointer { sb in
+                guard let c0 = cb.baseAddress, let s0 = sb.baseAddress else { return }
                 for tok in 0..<tokens {
-                    guard let c0 = cb.baseAddress, let s0 = sb.baseAddress else { return }
-                    let c = c0 + tok * half, s = s0 + tok * half
+                    let c = c0 + tables.row[tok] * half, s = s0 + tables.row[tok] * half
                     for hd in 0..<heads {
                         let base = (tok * heads + hd) * headDim
+                        if T.self == Float.self {
+                            rotateHalves(px + base, po + base, c, s, half, inverse: inverse)
+                            continue
+                        }
                         let xi = px + base, o = po + base
                         if inverse {
                             for i in 0..<half {
@@ -83,6 +99,22 @@ extension F {
             }
         }
         return out
+    }
+
+    /// One head's rotate-half in float32, eight lanes at a time.
+    @inline(__always)
+    private static func rotateHalves<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, _ o: UnsafeMutablePointer<T>,
+                                                      _ c: UnsafePointer<T>, _ s: UnsafePointer<T>, _ half: Int, inverse: Bool) {
+        let a = UnsafeRawPointer(x).assumingMemoryBound(to: Float.self)
+        let y = UnsafeMutableRawPointer(o).assumingMemoryBound(to: Float.self)
+        let cf = UnsafeRawPointer(c).assumingMemoryBound(to: Float.self)
+        let sf = UnsafeRawPointer(s).assumingMemoryBound(to: Float.self)
+        let b = a + half, yb = y + half
+        if inverse {
+            VectorMath.map(a, b, cf, sf, y, yb, half) { a, b, c, s in (a * c + b * s, b * c - a * s) }
+        } else {
+            VectorMath.map(a, b, cf, sf, y, yb, half) { a, b, c, s in (a * c - b * s, b * c + a * s) }
+        }
     }
 
     /// Causal scaled dot-product attention with grouped KV heads.
@@ -123,105 +155,6 @@ extension F {
                 ? geo.backward(g: g.contiguous(), q: qd, k: kd, v: vd, probs: probs, need: need, Float.self)
                 : geo.backward(g: g.contiguous(), q: qd, k: kd, v: vd, probs: probs, need: need, Double.self)
         }
-    }
-}
-
-/// Sizes and masking rule of one attention call, with its forward and backward kernels.
-struct AttentionGeometry {
-    let b, t, s, hq, hkv, d: Int
-    let scale: Double
-    let causal: Bool
-    let keyMask: [Bool]?
-
-    var group: Int { hq / hkv }
-
-    /// A `[rows, D]` view of head `h` of batch row `bi` in a `[B, rows, H, D]` tensor.
-    func headView(_ x: Tensor, _ bi: Int, _ h: Int, rows: Int) -> Tensor {
-        Tensor(unchecked: x.storage, shape: [rows, x.shape[3]], strides: [x.strides[1], x.strides[3]],
-               offset: x.offset + bi * x.strides[0] + h * x.strides[2])
-    }
-
-    /// The `[T, S]` block of (batch row, head) in a `[B, Hq, T, S]` buffer.
-    func probView(_ p: Tensor, _ bi: Int, _ h: Int) -> Tensor {
-        Tensor(unchecked: p.storage, shape: [t, s], strides: [s, 1], offset: ((bi * hq) + h) * t * s)
-    }
-
-    /// Masks and softmaxes the score rows of one head in place.
-    func softmaxRows<T: TensorScalar>(_ p: UnsafeMutablePointer<T>, batch bi: Int) {
-        for i in 0..<t {
-            let row = p + i * s
-            let last = causal ? i + s - t : s - 1
-            var m = -T.infinity
-            for j in 0..<s {
-                let visible = j <= last && (keyMask?[bi * s + j] ?? true)
-                if !visible { row[j] = -.infinity } else { m = Swift.max(m, row[j]) }
-            }
-            if m == -.infinity {
-                for j in 0..<s { row[j] = 0 }
-                continue
-            }
-            var z: T = 0
-            for j in 0..<s {
-                let e = row[j] == -.infinity ? 0 : T.expf(row[j] - m)
-                row[j] = e
-                z += e
-            }
-            let inv = 1 / z
-            for j in 0..<s { row[j] *= inv }
-        }
-    }
-
-    func forward<T: TensorScalar>(q: Tensor, k: Tensor, v: Tensor, keepProbabilities: Bool, _: T.Type) -> (Tensor, Tensor?) {
-        let out = Tensor.uninitialized([b, t, hq, d], dtype: T.dtype)
-        // Probabilities of every head when they are kept for backward; one head's worth otherwise.
-        let buffer = Tensor.uninitialized(keepProbabilities ? [b, hq, t, s] : [t, s], dtype: T.dtype)
-        for bi in 0..<b {
-            for h in 0..<hq {
-                let kh = h / group
-                let p = keepProbabilities ? probView(buffer, bi, h) : buffer
-                let qv = headView(q, bi, h, rows: t), kv = headView(k, bi, kh, rows: s), vv = headView(v, bi, kh, rows: s)
-                Tensor.gemm2D(qv, kv.transposedView(), p, ldc: s, alpha: T(scale), beta: 0)
-                softmaxRows(p.pointer(as: T.self), batch: bi)
-                let ov = headView(out, bi, h, rows: t)
-                Tensor.gemm2D(p, vv, ov, ldc: hq * d, alpha: T(1), beta: 0)
-            }
-        }
-        return (out, keepProbabilities ? buffer : nil)
-    }
-
-    func backward<T: TensorScalar>(g: Tensor, q: Tensor, k: Tensor, v: Tensor, probs: Tensor, need: [Bool], _: T.Type) -> [Tensor?] {
-        let dq = need[0] ? Tensor.uninitialized([b, t, hq, d], dtype: T.dtype) : nil
-        let dk = need[1] ? Tensor.zeros([b, s, hkv, d], dtype: T.dtype) : nil
-        let dv = need[2] ? Tensor.zeros([b, s, hkv, d], dtype: T.dtype) : nil
-        let dp = Tensor.uninitialized([t, s], dtype: T.dtype)
-        let pdp = dp.pointer(as: T.self)
-        for bi in 0..<b {
-            for h in 0..<hq {
-                let kh = h / group
-                let p = probView(probs, bi, h)
-                let go = headView(g, bi, h, rows: t)
-                let qv = headView(q, bi, h, rows: t), kv = headView(k, bi, kh, rows: s), vv = headView(v, bi, kh, rows: s)
-                if let dv {
-                    Tensor.gemm2D(p.transposedView(), go, headView(dv, bi, kh, rows: s), ldc: hkv * d, alpha: T(1), beta: T(1))
-                }
-                guard need[0] || need[1] else { continue }
-                // dP = dO · Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P))
-                Tensor.gemm2D(go, vv.transposedView(), dp, ldc: s, alpha: T(1), beta: T(0))
-                let pp = p.pointer(as: T.self)
-                for i in 0..<t {
-                    var dot: T = 0
-                    for j in 0..<s { dot += pdp[i * s + j] * pp[i * s + j] }
-                    for j in 0..<s { pdp[i * s + j] = pp[i * s + j] * (pdp[i * s + j] - dot) }
-                }
-                if let dq {
-                    Tensor.gemm2D(dp, kv, headView(dq, bi, h, rows: t), ldc: hq * d, alpha: T(scale), beta: T(0))
-                }
-                if let dk {
-                    Tensor.gemm2D(dp.transposedView(), qv, headView(dk, bi, kh, rows: s), ldc: hkv * d, alpha: T(scale), beta: T(1))
-                }
-            }
-        }
-        return [dq, dk, dv]
     }
 }
 

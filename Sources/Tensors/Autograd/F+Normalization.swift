@@ -6,6 +6,16 @@ private func rmsNormForward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, eps: Doub
     let out = Tensor.uninitialized(x.shape, dtype: x.dtype)
     let px = xc.pointer(as: T.self), pw = wc.pointer(as: T.self), po = out.pointer(as: T.self)
     var rinv = [Double](repeating: 0, count: rows)
+    if T.self == Float.self {
+        let x = xc.pointer(as: Float.self), w = wc.pointer(as: Float.self), y = out.pointer(as: Float.self)
+        for r in 0..<rows {
+            let inv = 1 / (VectorMath.sumOfSquares(x + r * d, d) / Double(d) + eps).squareRoot()
+            rinv[r] = inv
+            let ti = Float(inv)
+            VectorMath.map(w, x + r * d, y + r * d, d) { w, x in w * (x * ti) }
+        }
+        return (out, rinv)
+    }
     for r in 0..<rows {
         let row = px + r * d, o = po + r * d
         var ss = 0.0
@@ -25,6 +35,23 @@ private func rmsNormBackward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, _ rinv: 
     let px = xc.pointer(as: T.self), pw = wc.pointer(as: T.self), pg = gc.pointer(as: T.self)
     let dx = needX ? Tensor.uninitialized(x.shape, dtype: x.dtype) : nil
     var dwAcc = needW ? [Double](repeating: 0, count: d) : []
+    if T.self == Float.self, let dx {
+        let x = xc.pointer(as: Float.self), w = wc.pointer(as: Float.self), g = gc.pointer(as: Float.self)
+        let o = dx.pointer(as: Float.self)
+        for r in 0..<rows {
+            let xr = x + r * d, gr = g + r * d
+            let inv = rinv[r]
+            let dot = VectorMath.weightedDot(gr, w, xr, d)
+            let c = Float(inv * inv * inv * dot / Double(d)), ti = Float(inv)
+            VectorMath.map(gr, w, o + r * d, d) { g, w in ti * (g * w) }
+            VectorMath.map(o + r * d, xr, o + r * d, d) { a, x in a - x * c }
+            if needW {
+                for j in 0..<d { dwAcc[j] += Double(gr[j]) * Double(xr[j]) * inv }
+            }
+        }
+        let dw = needW ? Tensor.build([d], as: T.self) { b in for j in 0..<d { b[j] = T(dwAcc[j]) } } : nil
+        return (dx, dw)
+    }
     for r in 0..<rows {
         let row = px + r * d, gr = pg + r * d
         let inv = rinv[r]

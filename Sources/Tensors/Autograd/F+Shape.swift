@@ -31,11 +31,13 @@ extension F {
         let s = x.shape, dt = x.dtype
         let d = try x.normalizedDim(dim, op: "narrow")
         let st = start < 0 ? start + s[d] : start
-        return try x.narrow(d, start: st, length: length).recording("narrow", inputs: [x]) { g in
+        return try x.narrow(d, start: st, length: length).recording("narrow", inputs: [x], backward: { g in
             let full = Tensor.zeros(s, dtype: dt)
             try full.narrow(d, start: st, length: length).copy(from: g)
             return [full]
-        }
+        }, accumulate: { g, acc in
+            try acc.narrow(d, start: st, length: length).addInPlace(g)
+        })
     }
 
     /// The slice at `index` of dimension `dim`, that dimension removed (a view).
@@ -43,11 +45,13 @@ extension F {
         let s = x.shape, dt = x.dtype
         let d = try x.normalizedDim(dim, op: "select")
         let i = index < 0 ? index + s[d] : index
-        return try x.select(d, i).recording("select", inputs: [x]) { g in
+        return try x.select(d, i).recording("select", inputs: [x], backward: { g in
             let full = Tensor.zeros(s, dtype: dt)
             try full.select(d, i).copy(from: g)
             return [full]
-        }
+        }, accumulate: { g, acc in
+            try acc.select(d, i).addInPlace(g)
+        })
     }
 
     /// Concatenation along `dim`.
@@ -97,7 +101,7 @@ extension F {
         case .float64: copyRows(from: xc, to: out, indices, rowLen, Double.self)
         }
         let s = x.shape, dt = x.dtype
-        return out.recording("indexSelect", inputs: [x]) { g in
+        return out.recording("indexSelect", inputs: [x], backward: { g in
             let full = Tensor.zeros(s, dtype: dt)
             let gc = g.contiguous()
             switch dt {
@@ -105,7 +109,15 @@ extension F {
             case .float64: scatterAddRows(from: gc, to: full, indices, rowLen, Double.self)
             }
             return [full]
-        }
+        }, accumulate: { g, acc in
+            // acc: the contiguous gradient of x accumulated so far (shape s)
+            let gc = g.contiguous()
+            switch dt {
+            case .float32: scatterAddRows(from: gc, to: acc, indices, rowLen, Float.self)
+            case .float64: scatterAddRows(from: gc, to: acc, indices, rowLen, Double.self)
+            }
+            acc.storage.bumpVersion()
+        })
     }
 
     /// `x` with `values[i]` added to row `indices[i]` (dimension 0); `values` has shape
@@ -152,6 +164,14 @@ private func copyRows<T: TensorScalar>(from src: Tensor, to dst: Tensor, _ indic
 
 private func scatterAddRows<T: TensorScalar>(from src: Tensor, to dst: Tensor, _ indices: [Int], _ rowLen: Int, _: T.Type) {
     let ps = src.pointer(as: T.self), pd = dst.pointer(as: T.self)
+    if T.self == Float.self {
+        let fs = UnsafeRawPointer(ps).assumingMemoryBound(to: Float.self)
+        let fd = UnsafeMutableRawPointer(pd).assumingMemoryBound(to: Float.self)
+        for (r, i) in indices.enumerated() {
+            VectorMath.map(fd + i * rowLen, fs + r * rowLen, fd + i * rowLen, rowLen) { $0 + $1 }
+        }
+        return
+    }
     for (r, i) in indices.enumerated() {
         let s = ps + r * rowLen, d = pd + i * rowLen
         for j in 0..<rowLen { d[j] += s[j] }

@@ -1,0 +1,248 @@
+/// Vectorised float32 elementary functions for the hot kernels (softmax, SiLU/SwiGLU,
+/// gelu_new), eight lanes at a time, single-threaded.
+///
+/// `exp` follows Cephes `expf`: range reduction `x = n·ln2 + r` with `|r| ≤ ln2/2` (ln2 split
+/// in two so `n·C1` is exact), a degree-7 polynomial for `e^r`, and the scale `2^n` applied
+/// in two exact halves so results that are subnormal round once and results past
+/// `FLT_MAX` overflow to `+inf`. Maximum error against a correctly rounded `expf` is below
+/// 2 ulp over the whole float range (the Tensors tests check every 997th bit pattern);
+/// `exp(-inf) = 0`, `exp(+inf) = +inf`, NaN propagates.
+public enum VectorMath {
+    /// Above this `e^x` overflows (clamping here keeps `n ≤ 128`).
+    static let expUpper: Float = 89
+    /// Below this `e^x` rounds to zero (clamping here keeps `n ≥ -150`).
+    static let expLower: Float = -104
+
+    /// `e^x` on eight lanes.
+    @inline(__always)
+    public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        // Four-lane halves: their comparison masks map straight onto SSE registers.
+        SIMD8(lowHalf: exp(x.lowHalf), highHalf: exp(x.highHalf))
+    }
+
+    /// `e^x` on four lanes.
+    @inline(__always)
+    public static func exp(_ x: SIMD4<Float>) -> SIMD4<Float> {
+        // Clamp (comparisons are false for NaN, which then propagates through the arithmetic).
+        var v = x.replacing(with: expUpper, where: x .> expUpper)
+        v.replace(with: expLower, where: v .< expLower)
+        // n = round(v / ln2): adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
+        let magic = SIMD4<Float>(repeating: 12_582_912)
+        let t = v * 1.442_695_04 + magic
+        let nf = t - magic
+        let n = unsafeBitCast(t, to: SIMD4<Int32>.self) &- 0x4B40_0000
+        // r = v − n·ln2, with ln2 = C1 + C2 and n·C1 exact.
+        let r = (v - nf * 0.693_359_375) - nf * -2.121_944_4e-4
+        var p = SIMD4<Float>(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_451_907_3e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        let y = (p * (r * r) + r) + 1
+        // 2^n as two factors 2^n1 · 2^n2 (n1 = n >> 1), each a normal float, so subnormal
+        // results round once and n = 128 overflows only in the last product.
+        let n1 = n &>> 1
+        let n2 = n &- n1
+        let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: SIMD4<Float>.self)
+        let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: SIMD4<Float>.self)
+        return (y * s1) * s2
+    }
+
+    /// `e^x` for one float, by the same algorithm as the eight-lane form.
+    @inline(__always)
+    public static func exp(_ x: Float) -> Float { exp(SIMD8<Float>(repeating: x))[0] }
+
+    /// `1 / (1 + e^-x)` on eight lanes (`0` and `1` at the extremes, NaN propagates).
+    @inline(__always)
+    public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        1 / (1 + exp(-x))
+    }
+
+    /// Loads `n < 8` floats into the first lanes of a vector (the rest `fill`).
+    @inline(__always)
+    static func loadPartial(_ p: UnsafePointer<Float>, _ n: Int, fill: Float = 0) -> SIMD8<Float> {
+        var v = SIMD8<Float>(repeating: fill)
+        for i in 0..<n { v[i] = p[i] }
+        return v
+    }
+
+    /// Stores the first `n < 8` lanes of `v`.
+    @inline(__always)
+    static func storePartial(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { p[i] = v[i] }
+    }
+
+    /// Loads eight floats from `p + i` (no alignment needed).
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// Stores eight floats at `p + i` (no alignment needed).
+    @inline(__always)
+    static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+
+    /// `dst[i] = f(src[i])` over `n` floats, eight at a time (the tail padded with zeros);
+    /// `dst` may equal `src`.
+    @inline(__always)
+    static func map(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
+                    _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+        var i = 0
+        while i + 8 <= n {
+            store(f(load(src, i)), dst, i)
+            i += 8
+        }
+        if i < n { storePartial(f(loadPartial(src + i, n - i)), dst + i, n - i) }
+    }
+
+    /// `dst[i] = f(a[i], b[i])` over `n` floats, eight at a time; `dst` may equal `a` or `b`.
+    @inline(__always)
+    static func map(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
+                    _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) {
+        var i = 0
+        while i + 8 <= n {
+            store(f(load(a, i), load(b, i)), dst, i)
+            i += 8
+        }
+        if i < n { storePartial(f(loadPartial(a + i, n - i), loadPartial(b + i, n - i)), dst + i, n - i) }
+    }
+
+    /// `(y[i], z[i]) = f(a[i], b[i], c[i], d[i])` over `n` floats, eight at a time (outputs
+    /// must not overlap the inputs).
+    @inline(__always)
+    static func map(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, _ d: UnsafePointer<Float>,
+                    _ y: UnsafeMutablePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int,
+                    _ f: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>)) {
+        var i = 0
+        while i + 8 <= n {
+            let (u, v) = f(load(a, i), load(b, i), load(c, i), load(d, i))
+            store(u, y, i)
+            store(v, z, i)
+            i += 8
+        }
+        if i < n {
+            let r = n - i
+            let (u, v) = f(loadPartial(a + i, r), loadPartial(b + i, r), loadPartial(c + i, r), loadPartial(d + i, r))
+            storePartial(u, y + i, r)
+            storePartial(v, z + i, r)
+        }
+    }
+
+    /// `e^x` of `n` floats from `src` into `dst` (which may equal `src`).
+    public static func exp(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count n: Int) {
+        map(src, dst, n) { exp($0) }
+    }
+
+    /// Largest of `n ≥ 1` floats (NaN-free input assumed; `-inf` when all are `-inf`).
+    static func maximum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var m8 = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= n {
+            let v = load(p, i)
+            m8.replace(with: v, where: v .> m8)
+            i += 8
+        }
+        var m = m8.max()
+        while i < n {
+            m = Swift.max(m, p[i])
+            i += 1
+        }
+        return m
+    }
+
+    /// `dst[i] = e^(src[i] − shift)` over `n` floats (`dst` may equal `src`); returns their
+    /// sum, accumulated in float over 64 values at a time and in double across them.
+    static func expShiftedSum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Double {
+        var total = 0.0
+        var acc = SIMD8<Float>()
+        var i = 0, block = 0
+        while i + 8 <= n {
+            let e = exp(load(src, i) - shift)
+            store(e, dst, i)
+            acc += e
+            i += 8
+            block += 1
+            if block == 8 {
+                total += Double(acc.sum())
+                acc = SIMD8<Float>()
+                block = 0
+            }
+        }
+        total += Double(acc.sum())
+        if i < n {
+            // Padding lanes hold -inf: e^(-inf) = 0 adds nothing.
+            let e = exp(loadPartial(src + i, n - i, fill: -.infinity) - shift)
+            storePartial(e, dst + i, n - i)
+            total += Double(e.sum())
+        }
+        return total
+    }
+
+    /// `Σ a[i]·b[i]` over `n` floats (eight float lanes, summed at the end).
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= n {
+            acc += load(a, i) * load(b, i)
+            i += 8
+        }
+        if i < n { acc += loadPartial(a + i, n - i) * loadPartial(b + i, n - i) }
+        return acc.sum()
+    }
+
+    /// `Σ x[i]²` over `n` floats: float lanes over 64 values at a time, double across them.
+    static func sumOfSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
+        var total = 0.0
+        var acc = SIMD8<Float>()
+        var i = 0, block = 0
+        while i + 8 <= n {
+            let v = load(x, i)
+            acc += v * v
+            i += 8
+            block += 1
+            if block == 8 {
+                total += Double(acc.sum())
+                acc = SIMD8<Float>()
+                block = 0
+            }
+        }
+        total += Double(acc.sum())
+        while i < n {
+            total += Double(x[i]) * Double(x[i])
+            i += 1
+        }
+        return total
+    }
+
+    /// `Σ (g[i]·w[i])·x[i]` over `n` floats: float lanes over 64 values at a time, double
+    /// across them.
+    static func weightedDot(_ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) -> Double {
+        var total = 0.0
+        var acc = SIMD8<Float>()
+        var i = 0, block = 0
+        while i + 8 <= n {
+            acc += (load(g, i) * load(w, i)) * load(x, i)
+            i += 8
+            block += 1
+            if block == 8 {
+                total += Double(acc.sum())
+                acc = SIMD8<Float>()
+                block = 0
+            }
+        }
+        total += Double(acc.sum())
+        while i < n {
+            total += Double(g[i] * w[i]) * Double(x[i])
+            i += 1
+        }
+        return total
+    }
+
+    /// `p[i] *= s` over `n` floats.
+    static func scale(_ p: UnsafeMutablePointer<Float>, _ n: Int, by s: Float) {
+        map(p, p, n) { $0 * s }
+    }
+}
