@@ -154,7 +154,7 @@ public final class MEMITFamily: Editor {
                 }
             }
         } catch {
-            for p in written.reversed() { try? model.parameter(p.name).copy(from: p.before) }
+            for p in written.reversed() { _ = try? model.parameter(p.name).copy(from: p.before) }
             throw error
         }
         for (layer, kk) in pendingKeys {

@@ -49,8 +49,6 @@ public struct TargetWork: Sendable, Equatable {
     /// site up (each also back-propagated, activation gradients only, except in the last
     /// evaluation-only pass).
     public var upperTokens = 0
-    /// The same including padding (what the matrix products actually processed).
-    public var upperPaddedTokens = 0
     /// The real tokens of the passes that were back-propagated.
     public var upperBackwardTokens = 0
     /// Σ over passes of the positions whose logits were computed, and of those back-propagated.
@@ -67,47 +65,12 @@ public struct TargetWork: Sendable, Equatable {
         if forwardPasses == 0 { siteLayer = o.siteLayer }
         lowerTokens += o.lowerTokens
         upperTokens += o.upperTokens
-        upperPaddedTokens += o.upperPaddedTokens
         logitColumns += o.logitColumns
         upperBackwardTokens += o.upperBackwardTokens
         backwardLogitColumns += o.backwardLogitColumns
         forwardPasses += o.forwardPasses
         backwardPasses += o.backwardPasses
     }
-}
-
-/// Splits rows sorted by length into at most `maxGroups` contiguous groups minimising the padded
-/// cells Σ_g count_g · maxLength_g (dynamic programming; `lengths` ascending). Returns the
-/// group boundaries as ranges of indices.
-func lengthBuckets(_ lengths: [Int], maxGroups: Int) -> [Range<Int>] {
-    let n = lengths.count
-    guard n > 0 else { return [] }
-    let k = Swift.max(1, Swift.min(maxGroups, n))
-    // cost[g][i]: best padded cells covering rows 0..<i with g groups; rows sorted, so a
-    // group j..<i costs (i - j) · lengths[i - 1].
-    let inf = Int.max / 4
-    var cost = [[Int]](repeating: [Int](repeating: inf, count: n + 1), count: k + 1)
-    var cut = [[Int]](repeating: [Int](repeating: 0, count: n + 1), count: k + 1)
-    cost[0][0] = 0
-    for g in 1...k {
-        for i in g...n {
-            for j in (g - 1)..<i where cost[g - 1][j] < inf {
-                let c = cost[g - 1][j] + (i - j) * lengths[i - 1]
-                if c < cost[g][i] { cost[g][i] = c; cut[g][i] = j }
-            }
-        }
-    }
-    var best = 1
-    for g in 1...k where cost[g][n] < cost[best][n] { best = g }
-    var out: [Range<Int>] = []
-    var i = n, g = best
-    while g > 0 {
-        let j = cut[g][i]
-        out.append(j..<i)
-        i = j
-        g -= 1
-    }
-    return out.reversed()
 }
 
 /// The v*/z optimisation of EDITING.md §0–2 and §5.1 for a batch of requests, each with its
@@ -119,8 +82,6 @@ func lengthBuckets(_ lengths: [Int], maxGroups: Int) -> [Range<Int>] {
 /// evaluates, the early stop is checked before the step, the clamp projects δ after each step.
 /// Blocks below the edited layer run once; logits are computed only at target positions.
 struct TargetOptimizer {
-    /// Length buckets per forward pass (each a separate batch padded to its own longest row).
-    static let maxBuckets = 3
     let model: LanguageModel
     let prompts: EditPrompts
     let hparams: EditHyperparameters
@@ -193,15 +154,16 @@ struct TargetOptimizer {
         let n = requests.count
         let d = model.config.dModel
         let l = try layout(requests, templates: templates)
-        let pad = prompts.tokenizer.padID ?? prompts.tokenizer.eosID ?? 0
-        let fullBatch = try TokenBatch(l.sequences, padding: .right, padID: pad)
         let lossLayer = hparams.lossLayer(for: model.config)
         let last = model.config.layerCount - 1
+        // Every rewriting and KL row packed into one sequence of real tokens (no padding), so each
+        // matrix product of a pass runs over all of its tokens at once.
+        let rowStart = l.sequences.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count) }
         // Blocks below the edited layer: once.
         let initialResidual: Tensor? = layer == 0 ? nil : try Autograd.noGrad {
             let name = "blocks.\(layer).hook_resid_pre"
-            let r = try model.forward(fullBatch, ForwardOptions(logits: .none, cacheNames: [name], stopAfterLayer: layer - 1))
-            return r.residual
+            let r = try model.forward(TokenBatch(packing: l.sequences), ForwardOptions(logits: .none, cacheNames: [name], stopAfterLayer: layer - 1))
+            return try F.reshape(r.residual, [-1, d])
         }
         var deltas = [[Float]](repeating: [Float](repeating: 0, count: d), count: n)
         var adams = [RowAdam](repeating: RowAdam(width: d), count: n)
@@ -214,87 +176,68 @@ struct TargetOptimizer {
 
         var work = TargetWork()
         work.siteLayer = layer
-        if layer > 0 { work.lowerTokens = l.sequences.reduce(0) { $0 + $1.count } }
+        if layer > 0 { work.lowerTokens = rowStart[l.sequences.count] }
         for it in 0..<hparams.vNumGradSteps {
             try Cancellation.check()
-            // Active rows sorted by length (stable), run in up to three length buckets so that
-            // short rows are not padded to the longest one.
+            // The rows of the requests still being optimised, packed in their order.
             let rows = (0..<l.sequences.count).filter { active[l.requestOfRow[$0]] }
-                .sorted { (l.sequences[$0].count, $0) < (l.sequences[$1].count, $1) }
             if rows.isEmpty { break }
-            let buckets = lengthBuckets(rows.map { l.sequences[$0].count }, maxGroups: TargetOptimizer.maxBuckets)
+            let batch = try TokenBatch(packing: rows.map { l.sequences[$0] })
+            let start = rows.indices.map { batch.start(ofSegment: $0) }
             let deltaLeaf = try Tensor(shape: [n, d], floats: deltas.flatMap { $0 }).requiringGrad()
-            // Per bucket: its padded width and where each of its rows starts in the flat [rows·width] layout.
-            var bucketOf = [Int](repeating: 0, count: rows.count), widthOf = [Int](repeating: 0, count: buckets.count)
-            for (b, range) in buckets.enumerated() {
-                widthOf[b] = range.map { l.sequences[rows[$0]].count }.max() ?? 1
-                for bi in range { bucketOf[bi] = b }
-            }
-            func flatIndex(_ bi: Int, _ column: Int) -> Int { (bi - buckets[bucketOf[bi]].lowerBound) * widthOf[bucketOf[bi]] + column }
-            // Columns whose logits are needed: targets of rewriting rows, lookup of KL rows
-            // (in row order, so the buckets' logits concatenate into this order).
-            var columns: [Int] = [], columnsOfBucket = [[Int]](repeating: [], count: buckets.count)
+            // Columns whose logits are needed: targets of rewriting rows, lookup of KL rows.
+            var columns: [Int] = []
             var columnOfTarget: [[Int]] = Array(repeating: [], count: rows.count)
             var klColumn = [Int](repeating: -1, count: n)
             for (bi, row) in rows.enumerated() {
                 if l.targetColumns[row].isEmpty {
                     klColumn[l.requestOfRow[row]] = columns.count
-                    columns.append(flatIndex(bi, l.lookup[row]))
-                    columnsOfBucket[bucketOf[bi]].append(flatIndex(bi, l.lookup[row]))
+                    columns.append(start[bi] + l.lookup[row])
                 } else {
                     for c in l.targetColumns[row] {
                         columnOfTarget[bi].append(columns.count)
-                        columns.append(flatIndex(bi, c))
-                        columnsOfBucket[bucketOf[bi]].append(flatIndex(bi, c))
+                        columns.append(start[bi] + c)
                     }
                 }
             }
-            var siteValues = [Tensor?](repeating: nil, count: buckets.count)
-            var fullParts: [Tensor] = [], nllParts: [Tensor] = []
-            for (b, range) in buckets.enumerated() {
-                let bucketRows = range.map { rows[$0] }
-                let width = widthOf[b]
-                let batch = try TokenBatch(bucketRows.map { l.sequences[$0] }, padding: .right, padID: pad, length: width)
-                // δ of each row's request, added at each row's lookup token.
-                let perRow = try F.indexSelect(deltaLeaf, bucketRows.map { l.requestOfRow[$0] })
-                let flatPositions = bucketRows.enumerated().map { $0.offset * width + l.lookup[$0.element] }
-                let hook: HookFunction = { x, _ in
-                    let flat = try F.reshape(x, [-1, d])
-                    if it == 0 { siteValues[b] = try flat.detached().contiguous() }
-                    return try F.reshape(F.indexAdd(flat, flatPositions, perRow), x.shape)
-                }
-                var options = ForwardOptions(logits: .columns(columnsOfBucket[b]), hooks: [siteHook: [hook]])
-                if let initialResidual {
-                    options.startLayer = layer
-                    // right padding: the first `width` positions of a row do not see the rest
-                    options.initialResidual = try F.indexSelect(initialResidual, bucketRows).narrow(1, start: 0, length: width).contiguous()
-                }
-                work.upperTokens += bucketRows.reduce(0) { $0 + l.sequences[$1].count }
-                work.upperPaddedTokens += bucketRows.count * width
-                work.logitColumns += columnsOfBucket[b].count
-                if lossLayer == last {
-                    guard let lg = try model.forward(batch, options).logits else { throw EditorError.statistics("no logits") }
-                    fullParts.append(lg)
-                    nllParts.append(lg)
-                } else {
-                    let name = "blocks.\(lossLayer).hook_resid_post"
-                    options.cacheNames = [name]
-                    let r = try model.forward(batch, options)
-                    guard let lg = r.logits, let h = r.cache[name] else { throw EditorError.statistics("no logits") }
-                    fullParts.append(lg)
-                    nllParts.append(try model.unembed(F.indexSelect(F.reshape(h, [-1, d]), columnsOfBucket[b])))
-                }
+            // δ of each row's request, added at each row's lookup token.
+            var siteValue: Tensor? = nil
+            let perRow = try F.indexSelect(deltaLeaf, rows.map { l.requestOfRow[$0] })
+            let flatPositions = rows.indices.map { start[$0] + l.lookup[rows[$0]] }
+            let hook: HookFunction = { x, _ in
+                let flat = try F.reshape(x, [-1, d])
+                if it == 0 { siteValue = flat.detached().contiguous() }
+                return try F.reshape(F.indexAdd(flat, flatPositions, perRow), x.shape)
+            }
+            var options = ForwardOptions(logits: .columns(columns), hooks: [siteHook: [hook]])
+            if let initialResidual {
+                options.startLayer = layer
+                let tokens = rows.count == l.sequences.count ? initialResidual
+                    : try F.indexSelect(initialResidual, rows.flatMap { Array(rowStart[$0]..<rowStart[$0 + 1]) })
+                options.initialResidual = try F.reshape(tokens, [1, batch.length, d])
+            }
+            work.upperTokens += batch.length
+            work.logitColumns += columns.count
+            let fullLogits: Tensor, nllLogits: Tensor
+            if lossLayer == last {
+                guard let lg = try model.forward(batch, options).logits else { throw EditorError.statistics("no logits") }
+                (fullLogits, nllLogits) = (lg, lg)
+            } else {
+                let name = "blocks.\(lossLayer).hook_resid_post"
+                options.cacheNames = [name]
+                let r = try model.forward(batch, options)
+                guard let lg = r.logits, let h = r.cache[name] else { throw EditorError.statistics("no logits") }
+                fullLogits = lg
+                nllLogits = try model.unembed(F.indexSelect(F.reshape(h, [-1, d]), columns))
             }
             work.forwardPasses += 1
-            let passTokens = rows.reduce(0) { $0 + l.sequences[$1].count }
-            let fullLogits = fullParts.count == 1 ? fullParts[0] : try F.concat(fullParts, dim: 0)
-            let nllLogits = nllParts.count == 1 ? nllParts[0] : try F.concat(nllParts, dim: 0)
+            let passTokens = batch.length
             if it == 0 {
                 for r in 0..<n {
                     let bareRow = l.rewritingRows[r][0]
                     guard let bi = rows.firstIndex(of: bareRow) else { continue }
-                    guard let sv = siteValues[bucketOf[bi]] else { throw EditorError.statistics("the edit site was not reached") }
-                    targetInit[r] = try sv.select(0, flatIndex(bi, l.lookup[bareRow])).floats()
+                    guard let sv = siteValue else { throw EditorError.statistics("the edit site was not reached") }
+                    targetInit[r] = try sv.select(0, start[bi] + l.lookup[bareRow]).floats()
                 }
                 klInit = try F.indexSelect(fullLogits, klColumn).detached()
             }

@@ -112,6 +112,39 @@ struct ForwardGoldenTests {
         #expect(try leftG.select(0, 1).narrow(0, start: 3, length: 5).maxAbsDifference(aloneG.select(0, 0)) < 1e-4)
     }
 
+    @Test("a packed batch gives every token the logits and activations it has in a padded batch")
+    func packedBatchesMatchPaddedOnes() throws {
+        let ids = try Fixtures.inputIDs("tiny-llama/expected.safetensors")
+        let sequences = [Array(ids[1].prefix(5)), ids[0], Array(ids[0].suffix(2))]
+        for name in ["tiny-llama", "tiny-gpt2"] {
+            let m = try LanguageModel.load(Fixtures.path(name))
+            let packed = try TokenBatch(packing: sequences)
+            #expect(packed.batchSize == 1 && packed.length == sequences.map(\.count).reduce(0, +))
+            #expect(packed.segmentLengths == sequences.map(\.count))
+            let hook = "blocks.1.hook_resid_mid"
+            let p = try m.runWithCache(packed, names: [hook])
+            let padded = try m.runWithCache(TokenBatch(sequences, padding: .right), names: [hook])
+            guard let pl = p.logits, let ql = padded.logits, let ph = p.cache[hook], let qh = padded.cache[hook] else {
+                Issue.record("missing logits or cache"); return
+            }
+            for (k, s) in sequences.enumerated() {
+                let start = packed.start(ofSegment: k)
+                #expect(try pl.select(0, 0).narrow(0, start: start, length: s.count)
+                            .maxAbsDifference(ql.select(0, k).narrow(0, start: 0, length: s.count)) < 1e-4, "\(name) row \(k)")
+                #expect(try ph.select(0, 0).narrow(0, start: start, length: s.count)
+                            .maxAbsDifference(qh.select(0, k).narrow(0, start: 0, length: s.count)) < 1e-4, "\(name) row \(k)")
+            }
+            // .last gives each packed sequence's last token.
+            guard let lastP = try m.forward(packed, ForwardOptions(logits: .last)).logits,
+                  let lastQ = try m.forward(TokenBatch(sequences, padding: .left), ForwardOptions(logits: .last)).logits else {
+                Issue.record("missing logits"); return
+            }
+            #expect(lastP.shape == [sequences.count, m.config.vocabSize])
+            #expect(try lastP.maxAbsDifference(lastQ) < 1e-4)
+        }
+        #expect(throws: ModelError.self) { try TokenBatch(packing: [[1], []]) }
+    }
+
     @Test func badInputGetsClearErrors() throws {
         let m = try LanguageModel.load(Fixtures.path("tiny-llama"))
         #expect(throws: ModelError.tokenOutOfRange(id: 320, vocabularySize: 320)) { try m.logits(TokenBatch([[1, 320]])) }

@@ -81,6 +81,9 @@ extension LanguageModel {
                 h = try F.add(h, p)
             }
         }
+        if kv != nil && pass.batch.segmentLengths != nil {
+            throw ModelError.invalidOption("a packed batch cannot run with a KV cache")
+        }
         let last = min(options.stopAfterLayer ?? (c.layerCount - 1), c.layerCount - 1)
         let keyMask: [Bool]? = {
             let m = kv.map { $0.keyMask(adding: pass.mask, batch: b, columns: t) } ?? pass.mask
@@ -103,7 +106,12 @@ extension LanguageModel {
         let rows: [Int]?
         switch options.logits {
         case .all, .none: rows = nil
-        case .last: rows = try (0..<b).map { r in r * t + (try pass.batch.lastColumn(row: r)) - pass.columnOffset }
+        case .last:
+            if let segments = pass.batch.segmentLengths {
+                rows = segments.indices.map { pass.batch.start(ofSegment: $0) + segments[$0] - 1 }
+            } else {
+                rows = try (0..<b).map { r in r * t + (try pass.batch.lastColumn(row: r)) - pass.columnOffset }
+            }
         case .columns(let cols):
             for col in cols where col < 0 || col >= b * t {
                 throw ModelError.positionOutOfRange(batch: col / max(t, 1), position: col % max(t, 1), detail: "flat column \(col) of \(b * t)")
@@ -190,7 +198,7 @@ extension LanguageModel {
             k = try F.rope(k, positions: pass.positions, theta: c.ropeTheta)
         }
         if let kv { (k, v) = try kv.append(layer: i, k: k, v: v) }
-        let z = try hook("attn.hook_z", F.attention(q: q, k: k, v: v, keyMask: keyMask))
+        let z = try hook("attn.hook_z", F.attention(q: q, k: k, v: v, keyMask: keyMask, segments: pass.batch.segmentLengths))
         let attnOut = try hook("hook_attn_out", linear(F.reshape(z, [b, t, c.headCount * c.headDim]), p + "attn.o"))
         h = try hook("hook_resid_mid", F.add(h, attnOut))
         let x2 = try hook("ln2.hook_normalized", norm(h, p + "ln2"))

@@ -4,7 +4,7 @@ import Tensors
 public enum LogitSelection: Sendable, Equatable {
     /// Every position: `[batch, length, vocab]`.
     case all
-    /// The last real token of each row: `[batch, vocab]`.
+    /// The last real token of each row (of each sequence of a packed batch): `[batch, vocab]`.
     case last
     /// Chosen (row, column) pairs of the padded batch: `[n, vocab]`.
     case columns([Int])

@@ -124,8 +124,8 @@ public final class LanguageModel {
         for id in batch.ids where id < 0 || id >= config.vocabSize {
             throw ModelError.tokenOutOfRange(id: id, vocabularySize: config.vocabSize)
         }
-        if batch.length + extraColumns > config.contextLength {
-            throw ModelError.sequenceTooLong(length: batch.length + extraColumns, context: config.contextLength)
+        if batch.longestSequence + extraColumns > config.contextLength {
+            throw ModelError.sequenceTooLong(length: batch.longestSequence + extraColumns, context: config.contextLength)
         }
     }
 }

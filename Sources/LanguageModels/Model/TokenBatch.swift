@@ -22,6 +22,9 @@ public struct TokenBatch: Sendable, Equatable {
     public let length: Int
     /// The padding side.
     public let padding: PaddingSide
+    /// Lengths of the sequences packed one after another into the single row of a packed
+    /// batch (`TokenBatch(packing:)`), nil for a padded batch.
+    public let segmentLengths: [Int]?
 
     /// Number of sequences.
     public var batchSize: Int { sequences.count }
@@ -56,7 +59,34 @@ public struct TokenBatch: Sendable, Equatable {
         self.positions = pos
         self.length = len
         self.padding = padding
+        self.segmentLengths = nil
     }
+
+    /// Packs `sequences` one after another into a single row without padding: positions
+    /// restart at each sequence and attention stays within it, so every token's activations
+    /// are those it has in a padded batch, while the linear layers see one product over the
+    /// real tokens only. Token `i` of sequence `k` is at column `start(ofSegment: k) + i`.
+    public init(packing sequences: [[Int]]) throws {
+        guard !sequences.isEmpty else { throw ModelError.emptyInput("no sequences") }
+        guard sequences.allSatisfy({ !$0.isEmpty }) else { throw ModelError.emptyInput("a sequence has no tokens") }
+        let ids = Array(sequences.joined())
+        self.sequences = [ids]
+        self.ids = ids
+        self.mask = [Bool](repeating: true, count: ids.count)
+        self.positions = sequences.flatMap { Array(0..<$0.count) }
+        self.length = ids.count
+        self.padding = .right
+        self.segmentLengths = sequences.map(\.count)
+    }
+
+    /// Column where packed sequence `segment` starts (0 for a padded batch's rows).
+    public func start(ofSegment segment: Int) -> Int {
+        guard let segmentLengths else { return 0 }
+        return segmentLengths.prefix(segment).reduce(0, +)
+    }
+
+    /// The longest sequence's length: the packed sequences', or the padded length.
+    public var longestSequence: Int { segmentLengths?.max() ?? length }
 
     /// Column of token `index` (0-based within the unpadded sequence) of row `row`.
     public func column(row: Int, index: Int) throws -> Int {

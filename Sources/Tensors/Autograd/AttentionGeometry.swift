@@ -1,15 +1,23 @@
 /// Sizes and masking rule of one attention call, with its forward and backward kernels.
 ///
-/// Causal attention over more than 128 queries runs in blocks of 64 query rows: a block of
-/// rows `i0 ..< i1` sees keys `0 ..< i1 + S − T` only, so the score and value products skip
-/// the masked upper triangle beyond the block (and every row's exponentials stop at its
-/// last visible key in any case). The probabilities kept for backward are defined
-/// on those columns only; backward reads exactly the same blocks.
+/// The work is a list of blocks, each a rectangle of query rows against key columns whose
+/// scores and probabilities are stored contiguously (row stride `ld`):
+/// - one sequence per batch row: causal attention over more than 128 queries runs in blocks
+///   of 64 query rows, and a block of rows `i0 ..< i1` sees keys `0 ..< i1 + S − T` only, so
+///   the score and value products skip the masked upper triangle beyond the block;
+/// - several independent sequences packed along the position axis (`segments`): one block
+///   per sequence, its queries against its own keys only, so no padding and no cross-sequence
+///   scores are computed, and the probabilities kept for backward take Σ len² per head.
+/// Every row's exponentials stop at its last visible key; backward reads exactly the same blocks.
 struct AttentionGeometry {
     let b, t, s, hq, hkv, d: Int
     let scale: Double
     let causal: Bool
     let keyMask: [Bool]?
+    /// The blocks of every (batch row, head), in storage order.
+    let blocks: [Block]
+    /// Score entries per (batch row, head): the blocks' storage.
+    let headArea: Int
 
     /// Query rows per block of causal attention.
     static let rowBlock = 64
@@ -17,16 +25,42 @@ struct AttentionGeometry {
     /// what the skipped triangle saves.
     static let singleBlockRows = 128
 
-    var group: Int { hq / hkv }
-
-    /// The blocks of query rows: (first row, row count, visible key columns).
-    var blocks: [(start: Int, rows: Int, columns: Int)] {
-        let step = causal && t > AttentionGeometry.singleBlockRows ? AttentionGeometry.rowBlock : Swift.max(t, 1)
-        return stride(from: 0, to: t, by: step).map { i0 in
-            let i1 = Swift.min(t, i0 + step)
-            return (i0, i1 - i0, causal ? Swift.min(s, i1 + s - t) : s)
-        }
+    /// Query rows `start ..< start + rows` against keys `keyStart ..< keyStart + columns`,
+    /// scores at `offset` with row stride `ld`. Query row `i` sees keys from `keyStart` up to
+    /// `i + diagonal` when causal.
+    struct Block {
+        let start, rows, keyStart, columns, offset, ld, diagonal: Int
     }
+
+    /// `segments`: lengths of independent sequences packed along the position axis (their sum
+    /// is `t`, and `s == t`), or nil for one sequence per batch row.
+    init(b: Int, t: Int, s: Int, hq: Int, hkv: Int, d: Int, scale: Double, causal: Bool, keyMask: [Bool]?, segments: [Int]? = nil) {
+        (self.b, self.t, self.s, self.hq, self.hkv, self.d) = (b, t, s, hq, hkv, d)
+        self.scale = scale
+        self.causal = causal
+        self.keyMask = keyMask
+        var blocks: [Block] = []
+        if let segments {
+            var start = 0, offset = 0
+            for n in segments {
+                blocks.append(Block(start: start, rows: n, keyStart: start, columns: n, offset: offset, ld: n, diagonal: 0))
+                start += n
+                offset += n * n
+            }
+            headArea = offset
+        } else {
+            let step = causal && t > AttentionGeometry.singleBlockRows ? AttentionGeometry.rowBlock : Swift.max(t, 1)
+            for i0 in stride(from: 0, to: t, by: step) {
+                let i1 = Swift.min(t, i0 + step)
+                blocks.append(Block(start: i0, rows: i1 - i0, keyStart: 0, columns: causal ? Swift.min(s, i1 + s - t) : s,
+                                    offset: i0 * s, ld: s, diagonal: s - t))
+            }
+            headArea = t * s
+        }
+        self.blocks = blocks
+    }
+
+    var group: Int { hq / hkv }
 
     /// A `[rows, D]` view of head `h` of batch row `bi` in a `[B, ·, H, D]` tensor, from row `start`.
     func headView(_ x: Tensor, _ bi: Int, _ h: Int, start: Int = 0, rows: Int) -> Tensor {
@@ -34,20 +68,23 @@ struct AttentionGeometry {
                offset: x.offset + bi * x.strides[0] + start * x.strides[1] + h * x.strides[2])
     }
 
-    /// Rows `start ..< start + rows`, columns `0 ..< columns` of a row-major `[T, S]` block at `base`.
-    func scoreView(_ p: Tensor, base: Int, start: Int, rows: Int, columns: Int) -> Tensor {
-        Tensor(unchecked: p.storage, shape: [rows, columns], strides: [s, 1], offset: base + start * s)
+    /// The `[rows, columns]` scores of `block` in a buffer whose head area starts at `base`.
+    func scoreView(_ p: Tensor, base: Int, _ block: Block) -> Tensor {
+        Tensor(unchecked: p.storage, shape: [block.rows, block.columns], strides: [block.ld, 1], offset: p.offset + base + block.offset)
     }
 
-    /// Masks and softmaxes score rows `start ..< start + rows` of one head in place, over
-    /// their first `columns` entries (row `i` sees keys `0 ... i + S − T` when causal, and
-    /// only real tokens under the key mask). Rows that see no key become zeros.
-    func softmaxRows<T: TensorScalar>(_ p: UnsafeMutablePointer<T>, batch bi: Int, start: Int, rows: Int, columns: Int) {
-        for i in start..<(start + rows) {
-            let row = p + i * s
-            let visible = causal ? Swift.min(i + s - t + 1, columns) : columns
+    /// Masks and softmaxes the score rows of `block` (stored from `p`) in place: row `i` sees
+    /// keys up to `i + diagonal` when causal, and only real tokens under the key mask; entries
+    /// beyond a row's last visible key become 0, and rows that see no key become zeros.
+    func softmaxRows<T: TensorScalar>(_ p: UnsafeMutablePointer<T>, batch bi: Int, _ block: Block) {
+        let columns = block.columns
+        for r in 0..<block.rows {
+            let i = block.start + r
+            let row = p + r * block.ld
+            let visible = causal ? Swift.max(0, Swift.min(i + block.diagonal - block.keyStart + 1, columns)) : columns
             if let keyMask {
-                for j in 0..<visible where !keyMask[bi * s + j] { row[j] = -.infinity }
+                let maskBase = bi * s + block.keyStart
+                for j in 0..<visible where !keyMask[maskBase + j] { row[j] = -.infinity }
             }
             for j in visible..<columns { row[j] = 0 }
             if T.self == Float.self {
@@ -92,20 +129,20 @@ struct AttentionGeometry {
     func forward<T: TensorScalar>(q: Tensor, k: Tensor, v: Tensor, keepProbabilities: Bool, _: T.Type) -> (Tensor, Tensor?) {
         let out = Tensor.uninitialized([b, t, hq, d], dtype: T.dtype)
         // Probabilities of every head when they are kept for backward; one head's worth otherwise.
-        let buffer = Tensor.uninitialized(keepProbabilities ? [b, hq, t, s] : [t, s], dtype: T.dtype)
+        let buffer = Tensor.uninitialized(keepProbabilities ? [b * hq * headArea] : [headArea], dtype: T.dtype)
         let pb = buffer.pointer(as: T.self)
-        let parts = blocks
         for bi in 0..<b {
             for h in 0..<hq {
                 let kh = h / group
-                let base = keepProbabilities ? ((bi * hq) + h) * t * s : 0
-                for (i0, rows, cols) in parts {
-                    let p = scoreView(buffer, base: base, start: i0, rows: rows, columns: cols)
-                    let qv = headView(q, bi, h, start: i0, rows: rows)
-                    let kv = headView(k, bi, kh, rows: cols), vv = headView(v, bi, kh, rows: cols)
-                    Tensor.gemm2D(qv, kv.transposedView(), p, ldc: s, alpha: T(scale), beta: 0)
-                    softmaxRows(pb + base, batch: bi, start: i0, rows: rows, columns: cols)
-                    Tensor.gemm2D(p, vv, headView(out, bi, h, start: i0, rows: rows), ldc: hq * d, alpha: T(1), beta: 0)
+                let base = keepProbabilities ? ((bi * hq) + h) * headArea : 0
+                for blk in blocks {
+                    let p = scoreView(buffer, base: base, blk)
+                    let qv = headView(q, bi, h, start: blk.start, rows: blk.rows)
+                    let kv = headView(k, bi, kh, start: blk.keyStart, rows: blk.columns)
+                    let vv = headView(v, bi, kh, start: blk.keyStart, rows: blk.columns)
+                    Tensor.gemm2D(qv, kv.transposedView(), p, ldc: blk.ld, alpha: T(scale), beta: 0)
+                    softmaxRows(pb + base + blk.offset, batch: bi, blk)
+                    Tensor.gemm2D(p, vv, headView(out, bi, h, start: blk.start, rows: blk.rows), ldc: hq * d, alpha: T(1), beta: 0)
                 }
             }
         }
@@ -116,33 +153,35 @@ struct AttentionGeometry {
         let dq = need[0] ? Tensor.uninitialized([b, t, hq, d], dtype: T.dtype) : nil
         let dk = need[1] ? Tensor.zeros([b, s, hkv, d], dtype: T.dtype) : nil
         let dv = need[2] ? Tensor.zeros([b, s, hkv, d], dtype: T.dtype) : nil
-        let dp = Tensor.uninitialized([t, s], dtype: T.dtype)
+        let dp = Tensor.uninitialized([headArea], dtype: T.dtype)
         let pdp = dp.pointer(as: T.self), pp0 = probs.pointer(as: T.self)
-        let parts = blocks
         for bi in 0..<b {
             for h in 0..<hq {
                 let kh = h / group
-                let base = ((bi * hq) + h) * t * s
-                for (i0, rows, cols) in parts {
-                    let p = scoreView(probs, base: base, start: i0, rows: rows, columns: cols)
-                    let go = headView(g, bi, h, start: i0, rows: rows)
-                    let qv = headView(q, bi, h, start: i0, rows: rows)
-                    let kv = headView(k, bi, kh, rows: cols), vv = headView(v, bi, kh, rows: cols)
+                let base = ((bi * hq) + h) * headArea
+                for blk in blocks {
+                    let p = scoreView(probs, base: base, blk)
+                    let go = headView(g, bi, h, start: blk.start, rows: blk.rows)
+                    let qv = headView(q, bi, h, start: blk.start, rows: blk.rows)
+                    let kv = headView(k, bi, kh, start: blk.keyStart, rows: blk.columns)
+                    let vv = headView(v, bi, kh, start: blk.keyStart, rows: blk.columns)
                     if let dv {
-                        Tensor.gemm2D(p.transposedView(), go, headView(dv, bi, kh, rows: cols), ldc: hkv * d, alpha: T(1), beta: T(1))
+                        Tensor.gemm2D(p.transposedView(), go, headView(dv, bi, kh, start: blk.keyStart, rows: blk.columns),
+                                      ldc: hkv * d, alpha: T(1), beta: T(1))
                     }
                     guard need[0] || need[1] else { continue }
                     // dP = dO · Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P))
-                    let dpv = scoreView(dp, base: 0, start: i0, rows: rows, columns: cols)
-                    Tensor.gemm2D(go, vv.transposedView(), dpv, ldc: s, alpha: T(1), beta: T(0))
-                    for i in i0..<(i0 + rows) {
-                        softmaxGradientRow(pdp + i * s, pp0 + base + i * s, cols)
+                    let dpv = scoreView(dp, base: 0, blk)
+                    Tensor.gemm2D(go, vv.transposedView(), dpv, ldc: blk.ld, alpha: T(1), beta: T(0))
+                    for r in 0..<blk.rows {
+                        softmaxGradientRow(pdp + blk.offset + r * blk.ld, pp0 + base + blk.offset + r * blk.ld, blk.columns)
                     }
                     if let dq {
-                        Tensor.gemm2D(dpv, kv, headView(dq, bi, h, start: i0, rows: rows), ldc: hq * d, alpha: T(scale), beta: T(0))
+                        Tensor.gemm2D(dpv, kv, headView(dq, bi, h, start: blk.start, rows: blk.rows), ldc: hq * d, alpha: T(scale), beta: T(0))
                     }
                     if let dk {
-                        Tensor.gemm2D(dpv.transposedView(), qv, headView(dk, bi, kh, rows: cols), ldc: hkv * d, alpha: T(scale), beta: T(1))
+                        Tensor.gemm2D(dpv.transposedView(), qv, headView(dk, bi, kh, start: blk.keyStart, rows: blk.columns),
+                                      ldc: hkv * d, alpha: T(scale), beta: T(1))
                     }
                 }
             }

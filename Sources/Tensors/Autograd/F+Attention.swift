@@ -123,10 +123,13 @@ extension F {
     ///   (query head `h` reads KV head `h / (Hq/Hkv)`). The queries are the last `T` of the
     ///   `S` key positions (S > T with a KV cache): query `t` sees keys `0 ... t + S − T`.
     /// - `keyMask`: optional `batch·S` flags, true where a key is a real token (false for padding).
+    /// - `segments`: lengths of independent sequences packed along the position axis (they
+    ///   sum to `T`; needs `S == T`): each attends only within itself, as if it were its own
+    ///   batch row, without padding.
     /// - Returns `[batch, T, Hq, D]`. A query that sees no key at all (a padding position under
     ///   left padding) outputs zeros.
     public static func attention(q: Tensor, k: Tensor, v: Tensor, keyMask: [Bool]? = nil,
-                                 causal: Bool = true, scale: Double? = nil) throws -> Tensor {
+                                 causal: Bool = true, scale: Double? = nil, segments: [Int]? = nil) throws -> Tensor {
         guard q.rank == 4, k.rank == 4, v.rank == 4 else {
             throw TensorError.invalidArgument(op: "attention", detail: "expects rank-4 q, k, v in [batch, seq, heads, headDim]")
         }
@@ -141,8 +144,11 @@ extension F {
         if let keyMask, keyMask.count != b * s {
             throw TensorError.shapeMismatch(op: "attention", detail: "key mask of \(keyMask.count) for \(b)x\(s) keys")
         }
+        if let segments, s != t || segments.contains(where: { $0 <= 0 }) || segments.reduce(0, +) != t {
+            throw TensorError.invalidArgument(op: "attention", detail: "packed segments \(segments) do not cover \(t) queries over \(s) keys")
+        }
         let geo = AttentionGeometry(b: b, t: t, s: s, hq: hq, hkv: hkv, d: d, scale: scale ?? 1 / Double(d).squareRoot(),
-                                    causal: causal, keyMask: keyMask)
+                                    causal: causal, keyMask: keyMask, segments: segments)
         let record = Autograd.isRecording && (q.requiresGrad || k.requiresGrad || v.requiresGrad)
         let qd = q.detached(), kd = k.detached(), vd = v.detached()
         let (out, probs) = q.dtype == .float32
