@@ -43,10 +43,10 @@ public struct TargetResult {
 /// What a target optimisation computed: token counts per stage, for achieved-throughput
 /// figures (FLOPs are derived from them by the caller, who knows the model's shapes).
 public struct TargetWork: Sendable, Equatable {
-    /// Tokens run once through the blocks below the edit site.
+    /// Tokens run once through the blocks up to and including the edit site's block.
     public var lowerTokens = 0
-    /// Σ over forward passes of the real (unpadded) tokens run through the blocks from the edit
-    /// site up (each also back-propagated, activation gradients only, except in the last
+    /// Σ over forward passes of the tokens run through the blocks above the edit site's block
+    /// (each also back-propagated, activation gradients only, except in the last
     /// evaluation-only pass).
     public var upperTokens = 0
     /// The real tokens of the passes that were back-propagated.
@@ -55,7 +55,7 @@ public struct TargetWork: Sendable, Equatable {
     public var logitColumns = 0, backwardLogitColumns = 0
     /// Forward passes (optimisation steps plus the final evaluation) and backward passes.
     public var forwardPasses = 0, backwardPasses = 0
-    /// The first block of the upper part (the edit site's block).
+    /// The edit site's block (the last block of the lower part).
     public var siteLayer = 0
 
     public init() {}
@@ -80,7 +80,8 @@ public struct TargetWork: Sendable, Equatable {
 /// forced) + kl_factor · KL(P_δ ‖ P_0) on its KL prompt at the subject token + v_weight_decay
 /// · ‖δ_r‖ / ‖target_init_r‖². The reference loop's quirks are kept: the last iteration only
 /// evaluates, the early stop is checked before the step, the clamp projects δ after each step.
-/// Blocks below the edited layer run once; logits are computed only at target positions.
+/// The blocks up to the edit site's own block run once (δ is added after them); the rows of all
+/// active requests run packed, without padding; logits are computed only at target positions.
 struct TargetOptimizer {
     let model: LanguageModel
     let prompts: EditPrompts
@@ -159,24 +160,30 @@ struct TargetOptimizer {
         // Every rewriting and KL row packed into one sequence of real tokens (no padding), so each
         // matrix product of a pass runs over all of its tokens at once.
         let rowStart = l.sequences.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count) }
-        // Blocks below the edited layer: once.
-        let initialResidual: Tensor? = layer == 0 ? nil : try Autograd.noGrad {
-            let name = "blocks.\(layer).hook_resid_pre"
-            let r = try model.forward(TokenBatch(packing: l.sequences), ForwardOptions(logits: .none, cacheNames: [name], stopAfterLayer: layer - 1))
-            return try F.reshape(r.residual, [-1, d])
+        // The blocks up to the edit site's own block do not depend on δ (both sites are at or
+        // after the site block's MLP output, where δ is added): they run once; each pass starts
+        // after the site block from its output with δ added at the lookup tokens.
+        let siteName = "blocks.\(layer).\(site.hook)", postName = "blocks.\(layer).hook_resid_post"
+        let (siteOutput, siteValues): (Tensor, Tensor) = try Autograd.noGrad {
+            let r = try model.forward(TokenBatch(packing: l.sequences),
+                                      ForwardOptions(logits: .none, cacheNames: [siteName, postName], stopAfterLayer: layer))
+            guard let post = r.cache[postName], let value = r.cache[siteName] else { throw EditorError.statistics("the edit site was not reached") }
+            return (try F.reshape(post, [-1, d]).contiguous(), try F.reshape(value, [-1, d]).contiguous())
+        }
+        let targetInit = try (0..<n).map { r in
+            let bare = l.rewritingRows[r][0]
+            return try siteValues.select(0, rowStart[bare] + l.lookup[bare]).floats()
         }
         var deltas = [[Float]](repeating: [Float](repeating: 0, count: d), count: n)
         var adams = [RowAdam](repeating: RowAdam(width: d), count: n)
-        var targetInit = [[Float]](repeating: [], count: n)
         var klInit: Tensor? = nil
         var traces = [TargetTrace](repeating: TargetTrace(rows: [], stopReason: "steps", initNorm: 0, deltaNorm: 0, finalNorm: 0), count: n)
         var active = [Bool](repeating: true, count: n)
         var mpesCount = [Int](repeating: 0, count: n)
-        let siteHook = "blocks.\(layer).\(site.hook)"
 
         var work = TargetWork()
         work.siteLayer = layer
-        if layer > 0 { work.lowerTokens = rowStart[l.sequences.count] }
+        work.lowerTokens = rowStart[l.sequences.count]
         for it in 0..<hparams.vNumGradSteps {
             try Cancellation.check()
             // The rows of the requests still being optimised, packed in their order.
@@ -200,22 +207,14 @@ struct TargetOptimizer {
                     }
                 }
             }
-            // δ of each row's request, added at each row's lookup token.
-            var siteValue: Tensor? = nil
+            // The site block's output of these rows, with each row's request's δ at its lookup token.
+            let tokens = rows.count == l.sequences.count ? siteOutput
+                : try F.indexSelect(siteOutput, rows.flatMap { Array(rowStart[$0]..<rowStart[$0 + 1]) })
             let perRow = try F.indexSelect(deltaLeaf, rows.map { l.requestOfRow[$0] })
-            let flatPositions = rows.indices.map { start[$0] + l.lookup[rows[$0]] }
-            let hook: HookFunction = { x, _ in
-                let flat = try F.reshape(x, [-1, d])
-                if it == 0 { siteValue = flat.detached().contiguous() }
-                return try F.reshape(F.indexAdd(flat, flatPositions, perRow), x.shape)
-            }
-            var options = ForwardOptions(logits: .columns(columns), hooks: [siteHook: [hook]])
-            if let initialResidual {
-                options.startLayer = layer
-                let tokens = rows.count == l.sequences.count ? initialResidual
-                    : try F.indexSelect(initialResidual, rows.flatMap { Array(rowStart[$0]..<rowStart[$0 + 1]) })
-                options.initialResidual = try F.reshape(tokens, [1, batch.length, d])
-            }
+            let input = try F.indexAdd(tokens, rows.indices.map { start[$0] + l.lookup[rows[$0]] }, perRow)
+            var options = ForwardOptions(logits: .columns(columns))
+            options.startLayer = layer + 1
+            options.initialResidual = try F.reshape(input, [1, batch.length, d])
             work.upperTokens += batch.length
             work.logitColumns += columns.count
             let fullLogits: Tensor, nllLogits: Tensor
@@ -224,21 +223,15 @@ struct TargetOptimizer {
                 (fullLogits, nllLogits) = (lg, lg)
             } else {
                 let name = "blocks.\(lossLayer).hook_resid_post"
-                options.cacheNames = [name]
+                if lossLayer > layer { options.cacheNames = [name] }
                 let r = try model.forward(batch, options)
-                guard let lg = r.logits, let h = r.cache[name] else { throw EditorError.statistics("no logits") }
+                guard let lg = r.logits, let h = lossLayer > layer ? r.cache[name] : input else { throw EditorError.statistics("no logits") }
                 fullLogits = lg
                 nllLogits = try model.unembed(F.indexSelect(F.reshape(h, [-1, d]), columns))
             }
             work.forwardPasses += 1
             let passTokens = batch.length
             if it == 0 {
-                for r in 0..<n {
-                    let bareRow = l.rewritingRows[r][0]
-                    guard let bi = rows.firstIndex(of: bareRow) else { continue }
-                    guard let sv = siteValue else { throw EditorError.statistics("the edit site was not reached") }
-                    targetInit[r] = try sv.select(0, start[bi] + l.lookup[bareRow]).floats()
-                }
                 klInit = try F.indexSelect(fullLogits, klColumn).detached()
             }
             // Losses per request.

@@ -20,15 +20,15 @@ struct EditingBench {
         return Double(n)
     }
 
-    /// FLOPs of a target optimisation's work, counting only what it needs: blocks below the
-    /// edit site once (forward), blocks from the site up forward on every pass and backward
+    /// FLOPs of a target optimisation's work, counting only what it needs: blocks up to the
+    /// edit site's once (forward), blocks above it forward on every pass and backward
     /// (activation gradients only: one product per weight) on every back-propagated pass, and
     /// the unembedding at the computed logit columns (forward, and backward where propagated).
     /// Two FLOPs per parameter per token, as the prefill figure counts; attention scores are not
     /// counted, nor is padding.
     func targetFlops(_ m: LanguageModel, _ w: TargetWork) throws -> Double {
-        let lower = try blockParameters(m, 0..<w.siteLayer)
-        let upper = try blockParameters(m, w.siteLayer..<m.config.layerCount)
+        let lower = try blockParameters(m, 0..<(w.siteLayer + 1))
+        let upper = try blockParameters(m, (w.siteLayer + 1)..<m.config.layerCount)
         let unembed = Double(m.config.vocabSize * m.config.dModel)
         return 2 * lower * Double(w.lowerTokens)
             + 2 * upper * Double(w.upperTokens + w.upperBackwardTokens)
