@@ -123,6 +123,7 @@ public final class MEMITFamily: Editor {
             return try f()
         }
         let zLayer = hparams.layers[hparams.layers.count - 1]
+        try timed("statistics") { try covariance.prepare(layers: hparams.layers, model: model) }
         let target = try given ?? timed("targets") { try targets(model, requests) }
         var internals = Internals(target: target)
         let z = try target.targets.to(.float64).t()                      // [d, n]
@@ -168,7 +169,7 @@ public final class MEMITFamily: Editor {
             }
         }
         let delta = Delta(method: name, model: model, parameters: written, trace: EditTrace(targets: target.traces, notes: notes, work: given == nil ? target.work : TargetWork()),
-                          timings: ["targets", "keys", "solve"].map { ($0, times[$0] ?? 0) })
+                          timings: ["statistics", "targets", "keys", "solve"].map { ($0, times[$0] ?? 0) })
         return (delta, internals)
     }
 

@@ -60,7 +60,7 @@ public final class ROME: Editor {
             for (k, v) in t { times[k, default: 0] += v }
         }
         return Delta(method: name, model: model, parameters: all, trace: EditTrace(targets: traces, notes: [], work: work),
-                     timings: ["targets", "keys", "solve"].map { ($0, times[$0] ?? 0) })
+                     timings: ["statistics", "targets", "keys", "solve"].map { ($0, times[$0] ?? 0) })
     }
 
     /// One request: every layer of `hparams.layers` in turn (the reference loop).
@@ -75,6 +75,9 @@ public final class ROME: Editor {
             let t0 = Date()
             defer { times[k, default: 0] += Date().timeIntervalSince(t0) }
             return try f()
+        }
+        if hparams.mom2Adjustment {
+            try timed("statistics") { try covariance.prepare(layers: hparams.layers, model: model) }
         }
         for layer in hparams.layers {
             let reader = KeyReader(model: model, prompts: prompts, factToken: hparams.factToken)

@@ -325,7 +325,7 @@ public enum EditorModule {
             }
             return try c.push(.table(t))
         }
-        D.field("timings", "Seconds spent: {targets=, keys=, solve=}.") { c, d in
+        D.field("timings", "Seconds spent: {statistics=, targets=, keys=, solve=} (statistics: collecting or loading C0 before the first change).") { c, d in
             var t = LuaTable()
             for (k, v) in d.timings { t.fields[k] = .number(v) }
             return try c.push(.table(t))
@@ -576,7 +576,7 @@ public final class LuaStats: CovarianceProvider {
         return try s.c0(layer: layer, model: model)
     }
 
-    func prepare(layers: [Int], model: LanguageModel) throws {
+    public func prepare(layers: [Int], model: LanguageModel) throws {
         if case .fixed(let f, _) = kind {
             for l in layers { _ = try f.c0(layer: l, model: model) }
             return

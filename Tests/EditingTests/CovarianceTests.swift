@@ -36,6 +36,26 @@ struct CovarianceTests {
         }
     }
 
+    /// An editor asks for the statistics of all its layers before it changes a weight, so a
+    /// multi-layer edit does not collect a later layer's C0 on a model whose earlier layers it
+    /// has already edited (the reference uses statistics of the unedited model throughout).
+    @Test func editorsTakeEveryLayersStatisticsFromThePreEditModel() throws {
+        let model = try Fx.model()
+        let docs = try documents(model)
+        var h = try Fx.hparams("memit")
+        h.layers = [1, 2]
+        let used = CovarianceStatistics(corpusName: "c0_texts", documents: docs, sampleCount: 20, cacheDirectory: nil)
+        let d = try MEMITFamily(.memit, hparams: h, covariance: used).apply(model, Array(try Fx.requests().prefix(2)))
+        #expect(try model.parameter("blocks.1.mlp.down").maxAbsDifference(try #require(d.parameters.first?.before)) > 0, "the edit changed layer 1")
+        let underEdit = try used.c0(layer: 2, model: model)
+        try d.revert()
+        let fresh = CovarianceStatistics(corpusName: "c0_texts", documents: docs, sampleCount: 20, cacheDirectory: nil)
+        for l in h.layers {
+            #expect(try used.c0(layer: l, model: model).maxAbsDifference(fresh.c0(layer: l, model: model)) == 0, "layer \(l)")
+        }
+        #expect(try underEdit.maxAbsDifference(fresh.c0(layer: 2, model: model)) == 0)
+    }
+
     @Test func cachedByWeightContentAndReused() throws {
         let model = try Fx.model()
         let dir = temporaryDirectory()

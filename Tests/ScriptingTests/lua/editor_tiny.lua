@@ -77,7 +77,7 @@ test("ROME through Lua reproduces the reference edit; revert is exact", function
   check((tr.losses:double() - want:double()):abs():max() < 1e-3, "loss trace as the reference's")
   near(d.trace.final_loss, tr.loss, 0)
   near(tr.loss, want[want:size(1)][1], 1e-3)
-  for _, k in ipairs({ "targets", "keys", "solve" }) do check(d.timings[k] >= 0, k) end
+  for _, k in ipairs({ "statistics", "targets", "keys", "solve" }) do check(d.timings[k] >= 0, k) end
   check(tostring(d):find("Delta rome", 1, true))
   -- the weight after - before as landed, and revert
   d:revert()
