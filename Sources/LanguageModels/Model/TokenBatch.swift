@@ -25,6 +25,8 @@ public struct TokenBatch: Sendable, Equatable {
     /// Lengths of the sequences packed one after another into the single row of a packed
     /// batch (`TokenBatch(packing:)`), nil for a padded batch.
     public let segmentLengths: [Int]?
+    /// Column where each packed sequence starts (nil for a padded batch).
+    private let segmentStarts: [Int]?
 
     /// Number of sequences.
     public var batchSize: Int { sequences.count }
@@ -60,6 +62,7 @@ public struct TokenBatch: Sendable, Equatable {
         self.length = len
         self.padding = padding
         self.segmentLengths = nil
+        self.segmentStarts = nil
     }
 
     /// Packs `sequences` one after another into a single row without padding: positions
@@ -77,12 +80,13 @@ public struct TokenBatch: Sendable, Equatable {
         self.length = ids.count
         self.padding = .right
         self.segmentLengths = sequences.map(\.count)
+        self.segmentStarts = sequences.dropLast().reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count) }
     }
 
-    /// Column where packed sequence `segment` starts (0 for a padded batch's rows).
+    /// Column where packed sequence `segment` starts (0 for a padded batch, or a segment it does not have).
     public func start(ofSegment segment: Int) -> Int {
-        guard let segmentLengths else { return 0 }
-        return segmentLengths.prefix(segment).reduce(0, +)
+        guard let segmentStarts, segmentStarts.indices.contains(segment) else { return 0 }
+        return segmentStarts[segment]
     }
 
     /// The longest sequence's length: the packed sequences', or the padded length.
