@@ -153,16 +153,16 @@ public enum VectorMath {
         return m
     }
 
-    /// `dst[i] = e^(src[i] − shift)` over `n` floats (`dst` may equal `src`); returns their
-    /// sum, accumulated in float over 64 values at a time and in double across them.
-    static func expShiftedSum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Double {
+    /// Σ of `lanes(i)` over the full eight-float chunks `i = 0, 8, 16, … (i + 8 ≤ n)`, summed in
+    /// float lanes over 64 values at a time and in double across them; returns the sum and the
+    /// first index left for the caller's tail.
+    @inline(__always)
+    static func blockedSum(_ n: Int, _ lanes: (Int) -> SIMD8<Float>) -> (Double, Int) {
         var total = 0.0
         var acc = SIMD8<Float>()
         var i = 0, block = 0
         while i + 8 <= n {
-            let e = exp(load(src, i) - shift)
-            store(e, dst, i)
-            acc += e
+            acc += lanes(i)
             i += 8
             block += 1
             if block == 8 {
@@ -171,7 +171,17 @@ public enum VectorMath {
                 block = 0
             }
         }
-        total += Double(acc.sum())
+        return (total + Double(acc.sum()), i)
+    }
+
+    /// `dst[i] = e^(src[i] − shift)` over `n` floats (`dst` may equal `src`); returns their
+    /// sum, accumulated in float over 64 values at a time and in double across them.
+    static func expShiftedSum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Double {
+        var (total, i) = blockedSum(n) { i in
+            let e = exp(load(src, i) - shift)
+            store(e, dst, i)
+            return e
+        }
         if i < n {
             // Padding lanes hold -inf: e^(-inf) = 0 adds nothing.
             let e = exp(loadPartial(src + i, n - i, fill: -.infinity) - shift)
@@ -195,21 +205,10 @@ public enum VectorMath {
 
     /// `Σ x[i]²` over `n` floats: float lanes over 64 values at a time, double across them.
     static func sumOfSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
-        var total = 0.0
-        var acc = SIMD8<Float>()
-        var i = 0, block = 0
-        while i + 8 <= n {
+        var (total, i) = blockedSum(n) { i in
             let v = load(x, i)
-            acc += v * v
-            i += 8
-            block += 1
-            if block == 8 {
-                total += Double(acc.sum())
-                acc = SIMD8<Float>()
-                block = 0
-            }
+            return v * v
         }
-        total += Double(acc.sum())
         while i < n {
             total += Double(x[i]) * Double(x[i])
             i += 1
@@ -220,20 +219,7 @@ public enum VectorMath {
     /// `Σ (g[i]·w[i])·x[i]` over `n` floats: float lanes over 64 values at a time, double
     /// across them.
     static func weightedDot(_ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) -> Double {
-        var total = 0.0
-        var acc = SIMD8<Float>()
-        var i = 0, block = 0
-        while i + 8 <= n {
-            acc += (load(g, i) * load(w, i)) * load(x, i)
-            i += 8
-            block += 1
-            if block == 8 {
-                total += Double(acc.sum())
-                acc = SIMD8<Float>()
-                block = 0
-            }
-        }
-        total += Double(acc.sum())
+        var (total, i) = blockedSum(n) { i in (load(g, i) * load(w, i)) * load(x, i) }
         while i < n {
             total += Double(g[i] * w[i]) * Double(x[i])
             i += 1

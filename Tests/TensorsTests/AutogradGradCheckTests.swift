@@ -9,6 +9,28 @@ enum GradCheck {
         Tensor.rand(shape, low: low, high: high, dtype: .float64, generator: &gen)
     }
 
+    /// Causal attention output of one (batch row, query, head) computed entry by entry in float64
+    /// (query `t` of `T` sees keys up to `t + S − T` that the key mask keeps; GQA head sharing).
+    static func naiveAttention(q: Tensor, k: Tensor, v: Tensor, keyMask: [Bool], batch bi: Int, query ti: Int, head h: Int) throws -> [Double] {
+        let (t, hq, d) = (q.shape[1], q.shape[2], q.shape[3])
+        let (s, hkv) = (k.shape[1], k.shape[2])
+        let kh = h / (hq / hkv)
+        var scores: [Double] = [], idx: [Int] = []
+        for j in 0..<s where j <= ti + s - t && keyMask[bi * s + j] {
+            var dot = 0.0
+            for e in 0..<d { dot += try q.value(at: [bi, ti, h, e]) * k.value(at: [bi, j, kh, e]) }
+            scores.append(dot / Double(d).squareRoot())
+            idx.append(j)
+        }
+        let m = scores.max() ?? 0
+        let z = scores.map { exp($0 - m) }.reduce(0, +)
+        return try (0..<d).map { e in
+            var out = 0.0
+            for (n, j) in idx.enumerated() { out += exp(scores[n] - m) / z * (try v.value(at: [bi, j, kh, e])) }
+            return out
+        }
+    }
+
     /// Checks d f(inputs) / d inputs[i] for every input, where `f` builds a tensor from
     /// differentiable ops; the scalar differentiated is Σ f(inputs) ⊙ R for a fixed random R.
     static func check(_ inputs: [Tensor], eps: Double = 1e-6, tolerance: Double = 1e-6, seed: UInt64 = 99,
@@ -162,22 +184,8 @@ struct AutogradGradCheckTests {
         let mask = (0..<(b * s)).map { $0 != 0 && $0 != 1 }          // row 0: first two keys are padding
         let out = try F.attention(q: q, k: k, v: v, keyMask: mask)
         for bi in 0..<b { for ti in 0..<t { for h in 0..<hq {
-            let kh = h / (hq / hkv)
-            var scores: [Double] = []
-            var idx: [Int] = []
-            for j in 0..<s where j <= ti + s - t && mask[bi * s + j] {
-                var dot = 0.0
-                for e in 0..<d { dot += try q.value(at: [bi, ti, h, e]) * k.value(at: [bi, j, kh, e]) }
-                scores.append(dot / Double(d).squareRoot())
-                idx.append(j)
-            }
-            let m = scores.max() ?? 0
-            let z = scores.map { exp($0 - m) }.reduce(0, +)
-            for e in 0..<d {
-                var expected = 0.0
-                for (n, j) in idx.enumerated() { expected += exp(scores[n] - m) / z * (try v.value(at: [bi, j, kh, e])) }
-                #expect(abs(try out.value(at: [bi, ti, h, e]) - expected) < 1e-12)
-            }
+            let expected = try GradCheck.naiveAttention(q: q, k: k, v: v, keyMask: mask, batch: bi, query: ti, head: h)
+            for e in 0..<d { #expect(abs(try out.value(at: [bi, ti, h, e]) - expected[e]) < 1e-12) }
         } } }
     }
 
