@@ -1,8 +1,9 @@
 /// Vectorised float32 elementary functions for the hot kernels (softmax, SiLU/SwiGLU,
-/// gelu_new), eight lanes at a time, single-threaded.
+/// gelu_new), eight lanes at a time (one AVX2 register where Package.swift builds Tensors for
+/// AVX2 and FMA), single-threaded.
 ///
 /// `exp` follows Cephes `expf`: range reduction `x = n·ln2 + r` with `|r| ≤ ln2/2` (ln2 split
-/// in two so `n·C1` is exact), a degree-7 polynomial for `e^r`, and the scale `2^n` applied
+/// in two so `n·C1` is exact), a degree-7 polynomial for `e^r` (in fused multiply-adds where built for FMA), and the scale `2^n` applied
 /// in two exact halves so results that are subnormal round once and results past
 /// `FLT_MAX` overflow to `+inf`. Maximum error against a correctly rounded `expf` is below
 /// 2 ulp over the whole float range (the Tensors tests check every 997th bit pattern);
@@ -16,37 +17,42 @@ public enum VectorMath {
     /// `e^x` on eight lanes.
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        // Four-lane halves: their comparison masks map straight onto SSE registers.
-        SIMD8(lowHalf: exp(x.lowHalf), highHalf: exp(x.highHalf))
-    }
-
-    /// `e^x` on four lanes.
-    @inline(__always)
-    public static func exp(_ x: SIMD4<Float>) -> SIMD4<Float> {
         // Clamp (comparisons are false for NaN, which then propagates through the arithmetic).
         var v = x.replacing(with: expUpper, where: x .> expUpper)
         v.replace(with: expLower, where: v .< expLower)
         // n = round(v / ln2): adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
-        let magic = SIMD4<Float>(repeating: 12_582_912)
-        let t = v * 1.442_695_04 + magic
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let t = madd(v, SIMD8(repeating: 1.442_695_04), magic)
         let nf = t - magic
-        let n = unsafeBitCast(t, to: SIMD4<Int32>.self) &- 0x4B40_0000
+        let n = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
         // r = v − n·ln2, with ln2 = C1 + C2 and n·C1 exact.
-        let r = (v - nf * 0.693_359_375) - nf * -2.121_944_4e-4
-        var p = SIMD4<Float>(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        let y = (p * (r * r) + r) + 1
+        let r = madd(nf, SIMD8(repeating: 2.121_944_4e-4), madd(nf, SIMD8(repeating: -0.693_359_375), v))
+        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+        p = madd(p, r, SIMD8(repeating: 1.398_199_950_7e-3))
+        p = madd(p, r, SIMD8(repeating: 8.333_451_907_3e-3))
+        p = madd(p, r, SIMD8(repeating: 4.166_579_589_4e-2))
+        p = madd(p, r, SIMD8(repeating: 1.666_666_545_9e-1))
+        p = madd(p, r, SIMD8(repeating: 5.000_000_120_1e-1))
+        let y = madd(p, r * r, r) + 1
         // 2^n as two factors 2^n1 · 2^n2 (n1 = n >> 1), each a normal float, so subnormal
         // results round once and n = 128 overflows only in the last product.
         let n1 = n &>> 1
         let n2 = n &- n1
-        let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: SIMD4<Float>.self)
-        let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: SIMD4<Float>.self)
+        let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: SIMD8<Float>.self)
+        let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: SIMD8<Float>.self)
         return (y * s1) * s2
+    }
+
+    /// `a·b + c`: one fused multiply-add where the build targets FMA (`EDITLAB_FMA`), a
+    /// product and a sum otherwise (a fused form without the instruction is a library call
+    /// per lane).
+    @inline(__always)
+    static func madd(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> {
+        #if EDITLAB_FMA
+        c.addingProduct(a, b)
+        #else
+        a * b + c
+        #endif
     }
 
     /// `e^x` for one float, by the same algorithm as the eight-lane form.
