@@ -187,15 +187,18 @@ extension Tensor {
         guard shape[1] == other.shape[0] else {
             throw TensorError.shapeMismatch(op: "matmul", detail: "\(shapeString(shape)) × \(shapeString(other.shape)): inner sizes \(shape[1]) and \(other.shape[0]) differ")
         }
+        // A mapped output starts zero-filled: the panels add into it (beta = 1), which spares
+        // BLAS its pass that zeroes the output before a beta = 0 product.
         let out = Tensor.uninitialized([n, m], dtype: dtype)
+        let accumulate = out.storage.startsZeroed
         for j0 in stride(from: 0, to: m, by: columnPanel) {
             let w = Swift.min(columnPanel, m - j0)
             let b = Tensor(unchecked: other.storage, shape: [other.shape[0], w], strides: other.strides,
                            offset: other.offset + j0 * other.strides[1])
             let c = Tensor(unchecked: out.storage, shape: [n, w], strides: [m, 1], offset: j0)
             switch dtype {
-            case .float32: Tensor.gemm2D(self, b, c, ldc: m, alpha: Float(1), beta: 0)
-            case .float64: Tensor.gemm2D(self, b, c, ldc: m, alpha: Double(1), beta: 0)
+            case .float32: Tensor.gemm2D(self, b, c, ldc: m, alpha: Float(1), beta: accumulate ? 1 : 0)
+            case .float64: Tensor.gemm2D(self, b, c, ldc: m, alpha: Double(1), beta: accumulate ? 1 : 0)
             }
         }
         return out

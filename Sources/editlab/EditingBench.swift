@@ -38,8 +38,18 @@ struct EditingBench {
     func run(groups: [String]) throws {
         print("\n== editing (default model) ==")
         let m = try LanguageModel.load("smollm2")
-        let limit = ModelBench(repeats: repeats).sgemmLimit()
-        print(String(format: "raw sgemm limit        %8.1f GFLOP/s", limit))
+        let bench = ModelBench(repeats: repeats)
+        print(String(format: "raw sgemm, best single product  %.1f GFLOP/s", bench.sgemmLimit()))
+        /// Seconds of each sustained sgemm window.
+        let window = 5.0
+        /// The sgemm limit of a workload: raw sgemm sustained over `window` seconds right
+        /// before it (`before`) and right after it, the better of the two (the machine's speed
+        /// drifts over minutes; a single product's best is a burst figure).
+        func limit(before: Double) -> Double {
+            let best = Swift.max(before, bench.sustainedSgemm(seconds: window))
+            print(String(format: "  raw sgemm sustained over %.0f s before and after it (better one): %.1f GFLOP/s", window, best))
+            return best
+        }
         let tok = try m.requireTokenizer()
 
         // C0 over ≥ 20k tokens, layers 4–8 in one pass, no cache.
@@ -49,12 +59,16 @@ struct EditingBench {
             let stats = CovarianceStatistics(corpusName: "wordnet", documents: packed.documents, sampleCount: 40, cacheDirectory: nil)
             stats.showProgress = false
             let tokens = Double(stats.documents.reduce(0) { $0 + $1.count })
+            let before = bench.sustainedSgemm(seconds: window)
             let t = try Timing.seconds { try stats.prepare(layers: h.layers, model: m) }
             let dMLP = Double(m.config.mlpDim)
+            // The forward through the last needed block, and per layer the Gram matrix's
+            // upper triangle (what syrk computes: d(d+1)/2 entries, 2 FLOPs per token each).
             let flops = 2 * (try blockParameters(m, 0..<(h.layers.max()! + 1))) * tokens
-                + Double(h.layers.count) * 2 * tokens * dMLP * dMLP
+                + Double(h.layers.count) * tokens * dMLP * (dMLP + 1)
+            let l = limit(before: before)
             print(String(format: "C0 layers 4-8, %.0f tokens: %.2f s = %.0f tokens/s, %.1f GFLOP/s, ratio %.3f  target >= 0.6",
-                         tokens, t, tokens / t, flops / t / 1e9, flops / t / 1e9 / limit))
+                         tokens, t, tokens / t, flops / t / 1e9, flops / t / 1e9 / l))
         }
 
         let facts = BuiltinFacts.requests
@@ -65,6 +79,7 @@ struct EditingBench {
             try stats.prepare(layers: h.layers, model: m)
             let rome = ROME(hparams: h, covariance: stats)
             _ = try rome.contextTemplates(m)
+            let before = bench.sustainedSgemm(seconds: window)
             var total = 0.0, targets = 0.0, flops = 0.0
             for r in facts.prefix(3) {
                 let d = try rome.apply(m, [r])
@@ -77,8 +92,9 @@ struct EditingBench {
             let perEdit = total / 3, perTarget = targets / 3
             print(String(format: "ROME: %.2f s per edit (%.2f s target optimisation, %d templates)   target <= 22 s (ratio %.2f)",
                          perEdit, perTarget, templates.count, perEdit / 22))
+            let l = limit(before: before)
             print(String(format: "v* optimisation: %.1f GFLOP/s, ratio %.3f  target >= 0.65",
-                         flops / targets / 1e9, flops / targets / 1e9 / limit))
+                         flops / targets / 1e9, flops / targets / 1e9 / l))
         }
         if groups.contains("memit") {
             for method in ["memit", "encore"] {
@@ -89,14 +105,16 @@ struct EditingBench {
                 let snapshot = try m.snapshot(h.layers.map { "blocks.\($0).mlp.down" })
                 let ed = MEMITFamily(kind, hparams: h, covariance: stats)
                 _ = try ed.contextTemplates(m)
+                let before = bench.sustainedSgemm(seconds: window)
                 let d = try ed.apply(m, Array(facts.prefix(10)))
                 let parts = d.timings.map { String(format: "%@ %.1f s", $0.0 as NSString, $0.1) }.joined(separator: ", ")
                 let total = d.timings.map(\.1).reduce(0, +)
                 print(String(format: "%@: %.1f s per batch of 10 (%@)   target <= 85 s (ratio %.2f)", method as NSString, total, parts, total / 85))
                 let zTime = d.timings.first { $0.0 == "targets" }?.1 ?? 0
                 let zFlops = try targetFlops(m, d.trace.work)
+                let l = limit(before: before)
                 print(String(format: "%@ target optimisation: %.1f GFLOP/s, ratio %.3f  target >= 0.65", method as NSString,
-                             zFlops / zTime / 1e9, zFlops / zTime / 1e9 / limit))
+                             zFlops / zTime / 1e9, zFlops / zTime / 1e9 / l))
                 try m.restore(snapshot)
                 let ed1 = MEMITFamily(kind, hparams: h, covariance: stats)
                 _ = try ed1.contextTemplates(m)

@@ -10,8 +10,10 @@ public enum ModelLoader {
         try load(ModelResolver.resolve(spec))
     }
 
-    /// Loads a resolved location.
+    /// Loads a resolved location. The decoding buffers the load leaves free in the heap are
+    /// returned to the system (the heap keeps freed memory otherwise: `Heap`).
     public static func load(_ location: ModelLocation) throws -> LoadedModel {
+        defer { Heap.releaseFreeMemory() }
         switch location {
         case .gguf(let path): return try loadGGUF(path: path)
         case .safetensors(let config, let weights): return try loadSafetensors(config: config, weights: weights)
