@@ -241,4 +241,19 @@ func expectProduct(_ got: Tensor, _ a: Ref, _ b: Ref, _ dtype: DType, _ what: @a
         let d = try randomTensor([64, 48], .float64, .transposed, &rng)
         try expectProduct(c.matmul(d), ref(c), ref(d), .float64, "f64 [4,32,64] x [64,48]")
     }
+
+    @Test("a panelled product into its own mapping (32 MB and more) adds into zeros and equals the plain product")
+    func panelledIntoMapping() throws {
+        var rng = RandomGenerator(seed: 17)
+        let n = 1024, k = 8, m = Heap.mappedFrom / (4 * n) + 24   // just past the mapping size
+        let a = uniform([n, k], .float32, &rng), b = uniform([k, m], .float32, &rng)
+        let panelled = try a.matmul(b, columnPanel: 4096)
+        #expect(panelled.storage.startsZeroed, "the output is its own zero-filled mapping")
+        #expect(panelled.toArray(Float.self) == (try a.matmul(b)).toArray(Float.self),
+                "each element is the same dot product with beta = 1 over zeros as with beta = 0")
+        let small = try uniform([4, k], .float32, &rng).matmul(uniform([k, 9000], .float32, &rng), columnPanel: 4096)
+        #expect(!small.storage.startsZeroed, "small outputs come from the heap")
+        let zeros = Tensor.zeros([n, m])
+        #expect(zeros.storage.startsZeroed && zeros.toArray(Float.self).allSatisfy { $0 == 0 })
+    }
 }
