@@ -71,6 +71,11 @@ public final class CovarianceStatistics: CovarianceProvider {
         var missing: [Int] = []
         var keys: [Int: String] = [:]
         for l in Set(layers).sorted() where memory[l] == nil {
+            // The key hashes the weights below the layer: only worth it with a cache to look in.
+            guard cacheDirectory != nil else {
+                missing.append(l)
+                continue
+            }
             let key = try cacheKey(layer: l, model: model)
             keys[l] = key
             if let (m, n) = try loadCached(key) {
