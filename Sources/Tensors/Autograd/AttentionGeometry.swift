@@ -30,8 +30,9 @@ struct AttentionGeometry {
     static let singleBlockRows = 128
 
     /// Query rows `start ..< start + rows` against keys `keyStart ..< keyStart + columns`,
-    /// scores at `offset` with row stride `ld`. Query row `i` sees keys from `keyStart` up to
-    /// `i + diagonal` when causal.
+    /// scores at `offset` of one head's area with row stride `ld` (a KV head's group keeps
+    /// them stacked from `group · offset`: `stackedBase`). Query row `i` sees keys from
+    /// `keyStart` up to `i + diagonal` when causal.
     struct Block {
         let start, rows, keyStart, columns, offset, ld, diagonal: Int
     }
@@ -70,11 +71,6 @@ struct AttentionGeometry {
     func headView(_ x: Tensor, _ bi: Int, _ h: Int, start: Int = 0, rows: Int) -> Tensor {
         Tensor(unchecked: x.storage, shape: [rows, x.shape[3]], strides: [x.strides[1], x.strides[3]],
                offset: x.offset + bi * x.strides[0] + start * x.strides[1] + h * x.strides[2])
-    }
-
-    /// The `[rows, columns]` scores of `block` in a buffer whose head area starts at `base`.
-    func scoreView(_ p: Tensor, base: Int, _ block: Block) -> Tensor {
-        Tensor(unchecked: p.storage, shape: [block.rows, block.columns], strides: [block.ld, 1], offset: p.offset + base + block.offset)
     }
 
     /// Masks and softmaxes the score rows of `block` (stored from `p`) in place: row `i` sees
