@@ -29,8 +29,8 @@ struct ModelBench {
         return ModelBench.limitFlops * Double(Swift.max(calls, 1)) / t / 1e9
     }
 
-    /// The sgemm limit sustained over `seconds` (about as long as the workload it is set
-    /// against, so both average over the same kind of window on a machine whose speed drifts).
+    /// Raw sgemm sustained over about `seconds` of back-to-back products (set against whole
+    /// workloads, which also average over seconds on a machine whose speed drifts).
     func sustainedSgemm(seconds: Double) -> Double {
         let probe = sgemmBlock(calls: 3)
         return sgemmBlock(calls: Int(seconds * probe * 1e9 / ModelBench.limitFlops))
