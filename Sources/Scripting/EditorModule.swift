@@ -577,10 +577,7 @@ public final class LuaStats: CovarianceProvider {
     }
 
     public func prepare(layers: [Int], model: LanguageModel) throws {
-        if case .fixed(let f, _) = kind {
-            for l in layers { _ = try f.c0(layer: l, model: model) }
-            return
-        }
+        if case .fixed(let f, _) = kind { return try f.prepare(layers: layers, model: model) }
         try statistics(for: model, layers: layers)?.prepare(layers: layers, model: model)
     }
 }

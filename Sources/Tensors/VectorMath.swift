@@ -3,9 +3,9 @@
 /// AVX2 and FMA), single-threaded.
 ///
 /// `exp` follows Cephes `expf`: range reduction `x = n·ln2 + r` with `|r| ≤ ln2/2` (ln2 split
-/// in two so `n·C1` is exact), a degree-7 polynomial for `e^r` (in fused multiply-adds where built for FMA), and the scale `2^n` applied
-/// in two exact halves so results that are subnormal round once and results past
-/// `FLT_MAX` overflow to `+inf`. Maximum error against a correctly rounded `expf` is below
+/// in two so `n·C1` is exact), a degree-7 polynomial for `e^r` (in fused multiply-adds where
+/// built for FMA), and the scale `2^n` applied in two exact halves so results that are
+/// subnormal round once and results past `FLT_MAX` overflow to `+inf`. Maximum error against a correctly rounded `expf` is below
 /// 2 ulp over the whole float range (the Tensors tests check every 997th bit pattern);
 /// `exp(-inf) = 0`, `exp(+inf) = +inf`, NaN propagates.
 public enum VectorMath {

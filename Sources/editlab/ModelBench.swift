@@ -12,21 +12,25 @@ struct ModelBench {
     static let limitShape = (n: 1024, k: 576, m: 1536)
     static var limitFlops: Double { 2 * Double(limitShape.n * limitShape.k * limitShape.m) }
 
-    /// Raw sgemm at the limit shape, `calls` products back to back with a fresh output each
-    /// (as the model's products get): the GFLOP/s of the whole block.
-    func sgemmBlock(calls: Int) -> Double {
+    /// Calls `body` with one raw sgemm at the limit shape into a fresh output (as the model's
+    /// products get theirs), over fixed random operands.
+    func withLimitProduct<R>(_ body: (() -> Void) -> R) -> R {
         var gen = RandomGenerator(seed: 5)
         let (n, k, m) = ModelBench.limitShape
         let a = Tensor.randn([n, k], generator: &gen), b = Tensor.randn([m, k], generator: &gen)
         let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self)
-        let t = Timing.seconds {
-            for _ in 0..<Swift.max(calls, 1) {
-                let c = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k), 1, pa, Int32(k), pb, Int32(k), 0, c, Int32(m))
-                c.deallocate()
-            }
+        return body {
+            let c = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k), 1, pa, Int32(k), pb, Int32(k), 0, c, Int32(m))
+            c.deallocate()
         }
-        return ModelBench.limitFlops * Double(Swift.max(calls, 1)) / t / 1e9
+    }
+
+    /// Raw sgemm at the limit shape, `calls` products back to back: the GFLOP/s of the block.
+    func sgemmBlock(calls: Int) -> Double {
+        let calls = Swift.max(calls, 1)
+        let t = withLimitProduct { product in Timing.seconds { for _ in 0..<calls { product() } } }
+        return ModelBench.limitFlops * Double(calls) / t / 1e9
     }
 
     /// Raw sgemm sustained over about `seconds` of back-to-back products (set against whole
@@ -39,15 +43,7 @@ struct ModelBench {
     /// Raw sgemm GFLOP/s at the limit shape, the best single product (a burst figure, printed
     /// beside the sustained one).
     func sgemmLimit() -> Double {
-        var gen = RandomGenerator(seed: 5)
-        let (n, k, m) = ModelBench.limitShape
-        let a = Tensor.randn([n, k], generator: &gen), b = Tensor.randn([m, k], generator: &gen)
-        let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self)
-        let (t, _) = Timing.interleavedBest(minRepeats: repeats, {
-            let c = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k), 1, pa, Int32(k), pb, Int32(k), 0, c, Int32(m))
-            c.deallocate()
-        }, {})
+        let (t, _) = withLimitProduct { product in Timing.interleavedBest(minRepeats: repeats, product, {}) }
         return ModelBench.limitFlops / t / 1e9
     }
 

@@ -128,6 +128,8 @@ struct AttentionGeometry {
 
     /// Largest number of query rows in a block.
     var maxBlockRows: Int { blocks.reduce(0) { Swift.max($0, $1.rows) } }
+    /// Largest number of key columns in a block.
+    var maxBlockColumns: Int { blocks.reduce(0) { Swift.max($0, $1.columns) } }
 
     /// Where block `blk` of KV head `kh` of batch row `bi` keeps its probabilities: the
     /// `group` query heads that share the KV head are stacked, `[group, rows, ld]` contiguous,
@@ -182,7 +184,8 @@ struct AttentionGeometry {
         for bi in 0..<b {
             for kh in 0..<hkv {
                 for blk in blocks {
-                    let base = keepProbabilities ? stackedBase(bi, kh, blk) : group * blk.offset
+                    // Without a tape every group reuses the first group's area.
+                    let base = keepProbabilities ? stackedBase(bi, kh, blk) : stackedBase(0, 0, blk)
                     let rows = group * blk.rows
                     gatherHeads(q, bi, kh, start: blk.start, rows: blk.rows, into: qs)
                     let p = matrix(buffer, offset: base, rows: rows, columns: blk.columns, ld: blk.ld)
@@ -204,9 +207,8 @@ struct AttentionGeometry {
         let dk = need[1] ? Tensor.zeros([b, s, hkv, d], dtype: T.dtype) : nil
         let dv = need[2] ? Tensor.zeros([b, s, hkv, d], dtype: T.dtype) : nil
         let stackRows = group * maxBlockRows
-        let maxColumns = blocks.reduce(0) { Swift.max($0, $1.columns) }
         // Stacked output gradients, queries and query gradients of one block, then dP.
-        let scratch = Tensor.uninitialized([3 * stackRows * d + stackRows * maxColumns], dtype: T.dtype)
+        let scratch = Tensor.uninitialized([3 * stackRows * d + stackRows * maxBlockColumns], dtype: T.dtype)
         let gs = scratch.pointer(as: T.self), qs = gs + stackRows * d, dqs = qs + stackRows * d
         let dpOffset = 3 * stackRows * d
         let pdp = gs + dpOffset, pp0 = probs.pointer(as: T.self)
