@@ -43,6 +43,17 @@ public enum VectorMath {
         return (y * s1) * s2
     }
 
+    /// `e^x` on eight lanes, for inputs where lanes below `expLower` (−inf above all: masked
+    /// softmax entries) are common: those lanes take `e^0` and are zeroed, the same result as
+    /// `exp`'s. Clamped instead, every later instruction underflows on them and takes a
+    /// microcode assist (~150 cycles: a row of −inf runs 10× slower); the two selects cost
+    /// about a tenth of `exp` on ordinary input, so this is used only where −inf is expected.
+    @inline(__always)
+    static func expSkippingUnderflow(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let underflow = x .< expLower
+        return exp(x.replacing(with: 0, where: underflow)).replacing(with: 0, where: underflow)
+    }
+
     /// `a·b + c`: one fused multiply-add where the build targets FMA (`EDITLAB_FMA`), a
     /// product and a sum otherwise (a fused form without the instruction is a library call
     /// per lane).
@@ -68,15 +79,19 @@ public enum VectorMath {
     /// Loads `n < 8` floats into the first lanes of a vector (the rest `fill`).
     @inline(__always)
     static func loadPartial(_ p: UnsafePointer<Float>, _ n: Int, fill: Float = 0) -> SIMD8<Float> {
+        // One small copy into the vector's bytes: inserting lanes one by one at a run-time
+        // index compiles to a store and reload of the whole vector per lane.
         var v = SIMD8<Float>(repeating: fill)
-        for i in 0..<n { v[i] = p[i] }
+        withUnsafeMutableBytes(of: &v) { $0.baseAddress?.copyMemory(from: p, byteCount: n * MemoryLayout<Float>.stride) }
         return v
     }
 
     /// Stores the first `n < 8` lanes of `v`.
     @inline(__always)
     static func storePartial(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
-        for i in 0..<n { p[i] = v[i] }
+        withUnsafeBytes(of: v) { b in
+            if let base = b.baseAddress { UnsafeMutableRawPointer(p).copyMemory(from: base, byteCount: n * MemoryLayout<Float>.stride) }
+        }
     }
 
     /// Loads eight floats from `p + i` (no alignment needed).
@@ -151,6 +166,12 @@ public enum VectorMath {
             m8.replace(with: v, where: v .> m8)
             i += 8
         }
+        // A tail of a row of at least eight: the last eight again (a maximum may see a value twice).
+        if i < n && n >= 8 {
+            let v = load(p, n - 8)
+            m8.replace(with: v, where: v .> m8)
+            i = n
+        }
         var m = m8.max()
         while i < n {
             m = Swift.max(m, p[i])
@@ -183,18 +204,62 @@ public enum VectorMath {
     /// `dst[i] = e^(src[i] − shift)` over `n` floats (`dst` may equal `src`); returns their
     /// sum, accumulated in float over 64 values at a time and in double across them.
     static func expShiftedSum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Double {
+        // A tail of a row of at least eight is the row's last eight inputs, read before the
+        // loop may overwrite them (dst == src): their exponentials are stored whole (the lanes
+        // the loop already wrote get the same values again) and only the new lanes are summed.
+        let lastEight = n > 8 && n % 8 != 0 ? load(src, n - 8) : nil
         var (total, i) = blockedSum(n) { i in
             let e = exp(load(src, i) - shift)
             store(e, dst, i)
             return e
         }
-        if i < n {
-            // Padding lanes hold -inf: e^(-inf) = 0 adds nothing.
-            let e = exp(loadPartial(src + i, n - i, fill: -.infinity) - shift)
-            storePartial(e, dst + i, n - i)
-            total += Double(e.sum())
+        guard i < n else { return total }
+        if let lastEight {
+            let e = exp(lastEight - shift)
+            store(e, dst, n - 8)
+            return total + newLanesSum(e, new: n - i)
         }
-        return total
+        // Fewer than eight: padding lanes hold the shift (e^0: a padding of −inf would take
+        // the slow underflow path) and are zeroed, so they add nothing.
+        let e = exp(loadPartial(src + i, n - i, fill: shift) - shift).replacing(with: 0, where: padding(n - i))
+        storePartial(e, dst + i, n - i)
+        return total + Double(e.sum())
+    }
+
+    /// `expShiftedSum` for rows holding −inf entries (masked scores): the same results through
+    /// `expSkippingUnderflow`, without its microcode assists. (A copy rather than one kernel
+    /// taking the exponential as an argument: that argument is not reliably inlined into a
+    /// body this size, which costs a call per eight values.)
+    static func expShiftedSumSkippingUnderflow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
+                                               shift: Float) -> Double {
+        let lastEight = n > 8 && n % 8 != 0 ? load(src, n - 8) : nil
+        var (total, i) = blockedSum(n) { i in
+            let e = expSkippingUnderflow(load(src, i) - shift)
+            store(e, dst, i)
+            return e
+        }
+        guard i < n else { return total }
+        if let lastEight {
+            let e = expSkippingUnderflow(lastEight - shift)
+            store(e, dst, n - 8)
+            return total + newLanesSum(e, new: n - i)
+        }
+        let e = expSkippingUnderflow(loadPartial(src + i, n - i, fill: shift) - shift).replacing(with: 0, where: padding(n - i))
+        storePartial(e, dst + i, n - i)
+        return total + Double(e.sum())
+    }
+
+    /// The lanes at or after `count` (the padding of a partial vector).
+    @inline(__always)
+    static func padding(_ count: Int) -> SIMDMask<SIMD8<Int32>> {
+        SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(count))
+    }
+
+    /// The sum of the last `new` lanes of `v` (a row's last eight values, of which the first
+    /// `8 − new` were already counted).
+    @inline(__always)
+    static func newLanesSum(_ v: SIMD8<Float>, new: Int) -> Double {
+        Double(v.replacing(with: 0, where: .!padding(8 - new)).sum())
     }
 
     /// `Σ a[i]·b[i]` over `n` floats (eight float lanes, summed at the end).

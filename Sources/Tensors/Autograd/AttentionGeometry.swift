@@ -104,7 +104,8 @@ struct AttentionGeometry {
             row.update(repeating: 0, count: n)
             return
         }
-        let z = VectorMath.expShiftedSum(row, row, n, shift: m)
+        let z = keyMask == nil ? VectorMath.expShiftedSum(row, row, n, shift: m)
+            : VectorMath.expShiftedSumSkippingUnderflow(row, row, n, shift: m)
         VectorMath.scale(row, n, by: Float(1 / z))
     }
 
