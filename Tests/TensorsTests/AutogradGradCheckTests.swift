@@ -168,6 +168,27 @@ struct AutogradGradCheckTests {
         }
     }
 
+    @Test("RoPE with tables computed once equals RoPE from positions, values and gradients; mismatched tables are refused")
+    func ropeWithSharedTables() throws {
+        var g = RandomGenerator(seed: 12)
+        let positions = [4, 5, 6, 0, 1, 2]
+        for dtype in [DType.float32, .float64] {
+            let x = Tensor.randn([2, 3, 3, 8], dtype: dtype, generator: &g).requiringGrad()
+            let tables = RopeTables(positions: positions, headDim: 8, theta: 10000, dtype: dtype)
+            let a = try F.rope(x, positions: positions, theta: 10000), b = try F.rope(x, tables: tables)
+            #expect(a.doubles() == b.doubles())
+            try F.backward(F.sum(F.mul(b, b)))
+            let viaTables = try #require(x.grad).doubles()
+            x.zeroGrad()
+            try F.backward(F.sum(F.mul(a, a)))
+            #expect(try #require(x.grad).doubles() == viaTables)
+        }
+        let x = Tensor.randn([2, 3, 3, 8], generator: &g)
+        #expect(throws: TensorError.self) { try F.rope(x, tables: RopeTables(positions: [0, 1, 2], headDim: 8, theta: 1e4, dtype: .float32)) }
+        #expect(throws: TensorError.self) { try F.rope(x, tables: RopeTables(positions: positions, headDim: 4, theta: 1e4, dtype: .float32)) }
+        #expect(throws: TensorError.self) { try F.rope(x, tables: RopeTables(positions: positions, headDim: 8, theta: 1e4, dtype: .float64)) }
+    }
+
     @Test func attentionWithGQAPaddingAndCache() throws {
         var g = RandomGenerator(seed: 11)
         // batch 2, T 3 queries over S 4 keys (one cached), 4 query heads on 2 KV heads

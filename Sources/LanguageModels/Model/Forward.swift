@@ -89,10 +89,13 @@ extension LanguageModel {
             let m = kv.map { $0.keyMask(adding: pass.mask, batch: b, columns: t) } ?? pass.mask
             return m.allSatisfy { $0 } ? nil : m
         }()
+        // RoPE's tables depend only on the positions: computed once for every layer.
+        let rope = c.family == .llama && first <= last
+            ? RopeTables(positions: pass.positions, headDim: c.headDim, theta: c.ropeTheta, dtype: h.dtype) : nil
         if first <= last {
             for i in first...last {
                 try Cancellation.check()
-                h = try block(i, h, pass: pass, keyMask: keyMask, options: options, cache: &saved, kv: kv)
+                h = try block(i, h, pass: pass, keyMask: keyMask, rope: rope, options: options, cache: &saved, kv: kv)
             }
         }
         if let kv { kv.commit(mask: pass.mask, batch: b, columns: t) }
@@ -180,7 +183,7 @@ extension LanguageModel {
     }
 
     /// One transformer block.
-    func block(_ i: Int, _ hIn: Tensor, pass: Pass, keyMask: [Bool]?, options: ForwardOptions,
+    func block(_ i: Int, _ hIn: Tensor, pass: Pass, keyMask: [Bool]?, rope: RopeTables?, options: ForwardOptions,
                cache: inout [String: Tensor], kv: KVCache?) throws -> Tensor {
         let c = config
         let (b, t) = (pass.rows, pass.columns)
@@ -194,8 +197,10 @@ extension LanguageModel {
         var k = try hook("attn.hook_k", F.reshape(linear(x, p + "attn.k"), [b, t, c.kvHeadCount, c.headDim]))
         var v = try hook("attn.hook_v", F.reshape(linear(x, p + "attn.v"), [b, t, c.kvHeadCount, c.headDim]))
         if c.family == .llama {
-            q = try F.rope(q, positions: pass.positions, theta: c.ropeTheta)
-            k = try F.rope(k, positions: pass.positions, theta: c.ropeTheta)
+            let tables = rope.flatMap { $0.dtype == q.dtype ? $0 : nil }
+                ?? RopeTables(positions: pass.positions, headDim: c.headDim, theta: c.ropeTheta, dtype: q.dtype)
+            q = try F.rope(q, tables: tables)
+            k = try F.rope(k, tables: tables)
         }
         if let kv { (k, v) = try kv.append(layer: i, k: k, v: v) }
         let z = try hook("attn.hook_z", F.attention(q: q, k: k, v: v, keyMask: keyMask, segments: pass.batch.segmentLengths))

@@ -41,20 +41,30 @@ extension F {
     /// token in row-major order (left padding shifts them).
     public static func rope(_ x: Tensor, positions: [Int], theta: Double) throws -> Tensor {
         guard x.rank == 4 else { throw TensorError.invalidArgument(op: "rope", detail: "expects [batch, seq, heads, headDim], got \(shapeString(x.shape))") }
+        return try rope(x, tables: RopeTables(positions: positions, headDim: x.shape[3], theta: theta, dtype: x.dtype))
+    }
+
+    /// Applies RoPE with tables computed beforehand (a forward pass computes them once for
+    /// all of its layers' queries and keys): same result as `rope(_:positions:theta:)`.
+    public static func rope(_ x: Tensor, tables: RopeTables) throws -> Tensor {
+        guard x.rank == 4 else { throw TensorError.invalidArgument(op: "rope", detail: "expects [batch, seq, heads, headDim], got \(shapeString(x.shape))") }
         let (b, t, h, d) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         guard d % 2 == 0 else { throw TensorError.invalidArgument(op: "rope", detail: "head dimension \(d) is odd") }
-        guard positions.count == b * t else {
-            throw TensorError.shapeMismatch(op: "rope", detail: "\(positions.count) positions for \(b)x\(t) tokens")
+        guard d == tables.headDim else {
+            throw TensorError.shapeMismatch(op: "rope", detail: "tables for head dimension \(tables.headDim), input has \(d)")
         }
-        switch x.dtype {
-        case .float32: return ropeTyped(x, positions: positions, theta: theta, heads: h, headDim: d, Float.self)
-        case .float64: return ropeTyped(x, positions: positions, theta: theta, heads: h, headDim: d, Double.self)
+        guard tables.row.count == b * t else {
+            throw TensorError.shapeMismatch(op: "rope", detail: "\(tables.row.count) positions for \(b)x\(t) tokens")
+        }
+        guard tables.dtype == x.dtype else { throw TensorError.dtypeMismatch(op: "rope", expected: tables.dtype, got: x.dtype) }
+        switch tables.values {
+        case .float32(let c, let s): return ropeTyped(x, (c, s, tables.row), heads: h, headDim: d)
+        case .float64(let c, let s): return ropeTyped(x, (c, s, tables.row), heads: h, headDim: d)
         }
     }
 
-    private static func ropeTyped<T: TensorScalar>(_ x: Tensor, positions: [Int], theta: Double, heads h: Int, headDim d: Int,
-                                                   _: T.Type) -> Tensor {
-        let tables = ropeDistinctTables(positions: positions, headDim: d, theta: theta, T.self)
+    private static func ropeTyped<T: TensorScalar>(_ x: Tensor, _ tables: (cos: [T], sin: [T], row: [Int]), heads h: Int,
+                                                   headDim d: Int) -> Tensor {
         let out = rotate(x.contiguous(), tables, heads: h, headDim: d, inverse: false)
         return out.recording("rope", inputs: [x]) { g in
             [rotate(g.contiguous(), tables, heads: h, headDim: d, inverse: true)]
@@ -168,5 +178,37 @@ extension Tensor {
     /// The transpose of a matrix view (no checks; internal).
     func transposedView() -> Tensor {
         Tensor(unchecked: storage, shape: [shape[1], shape[0]], strides: [strides[1], strides[0]], offset: offset)
+    }
+}
+
+/// RoPE's cos/sin tables for the positions of a batch, in the precision of the activations
+/// they rotate: one `[headDim/2]` row per distinct position and the row of each token.
+/// Computed once per forward pass and shared by every layer's queries and keys.
+public struct RopeTables: Sendable {
+    enum Values: Sendable {
+        case float32([Float], [Float])
+        case float64([Double], [Double])
+    }
+    /// Head dimension the tables rotate.
+    public let headDim: Int
+    /// Precision of the tables (that of the activations).
+    public let dtype: DType
+    let values: Values
+    /// Table row of each token, in row-major (batch, position) order.
+    let row: [Int]
+
+    /// Tables for `positions` (one per token, row-major over batch and sequence), computed as
+    /// Hugging Face does (`inv_freq = 1 / theta^(2i/d)` in `dtype`).
+    public init(positions: [Int], headDim: Int, theta: Double, dtype: DType) {
+        self.headDim = headDim
+        self.dtype = dtype
+        switch dtype {
+        case .float32:
+            let t = F.ropeDistinctTables(positions: positions, headDim: headDim, theta: theta, Float.self)
+            (values, row) = (.float32(t.cos, t.sin), t.row)
+        case .float64:
+            let t = F.ropeDistinctTables(positions: positions, headDim: headDim, theta: theta, Double.self)
+            (values, row) = (.float64(t.cos, t.sin), t.row)
+        }
     }
 }
