@@ -53,12 +53,22 @@ public struct TargetWork: Sendable, Equatable {
     public var upperBackwardTokens = 0
     /// Σ over passes of the positions whose logits were computed, and of those back-propagated.
     public var logitColumns = 0, backwardLogitColumns = 0
+    /// Causal attention pairs (query, visible key) per layer: Σ over sequences of
+    /// len·(len+1)/2, in the single pass below the edit site, summed over the forward passes
+    /// above it, and over those passes that were back-propagated.
+    public var lowerAttentionPairs = 0, upperAttentionPairs = 0, upperBackwardAttentionPairs = 0
     /// Forward passes (optimisation steps plus the final evaluation) and backward passes.
     public var forwardPasses = 0, backwardPasses = 0
     /// The edit site's block (the last block of the lower part).
     public var siteLayer = 0
 
     public init() {}
+
+    /// Σ len·(len+1)/2 over sequences of `lengths`: the (query, key) pairs causal attention
+    /// needs per head and layer.
+    public static func causalPairs(_ lengths: [Int]) -> Int {
+        lengths.reduce(0) { $0 + $1 * ($1 + 1) / 2 }
+    }
 
     /// Adds another optimisation's work (the site layer is kept from the first).
     public mutating func add(_ o: TargetWork) {
@@ -68,6 +78,9 @@ public struct TargetWork: Sendable, Equatable {
         logitColumns += o.logitColumns
         upperBackwardTokens += o.upperBackwardTokens
         backwardLogitColumns += o.backwardLogitColumns
+        lowerAttentionPairs += o.lowerAttentionPairs
+        upperAttentionPairs += o.upperAttentionPairs
+        upperBackwardAttentionPairs += o.upperBackwardAttentionPairs
         forwardPasses += o.forwardPasses
         backwardPasses += o.backwardPasses
     }
@@ -184,6 +197,7 @@ struct TargetOptimizer {
         var work = TargetWork()
         work.siteLayer = layer
         work.lowerTokens = rowStart[l.sequences.count]
+        work.lowerAttentionPairs = TargetWork.causalPairs(l.sequences.map(\.count))
         for it in 0..<hparams.vNumGradSteps {
             try Cancellation.check()
             // The rows of the requests still being optimised, packed in their order.
@@ -216,6 +230,8 @@ struct TargetOptimizer {
             options.startLayer = layer + 1
             options.initialResidual = try F.reshape(input, [1, batch.length, d])
             work.upperTokens += batch.length
+            let passPairs = TargetWork.causalPairs(rows.map { l.sequences[$0].count })
+            work.upperAttentionPairs += passPairs
             work.logitColumns += columns.count
             let fullLogits: Tensor, nllLogits: Tensor
             if lossLayer == last {
@@ -286,6 +302,7 @@ struct TargetOptimizer {
             try F.backward(total)
             work.backwardPasses += 1
             work.upperBackwardTokens += passTokens
+            work.upperBackwardAttentionPairs += passPairs
             work.backwardLogitColumns += columns.count
             guard let grad = deltaLeaf.grad else { throw EditorError.statistics("no gradient reached δ") }
             let g = grad.floats()

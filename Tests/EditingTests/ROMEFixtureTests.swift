@@ -39,6 +39,27 @@ struct ROMEFixtureTests {
         #expect(try w0.maxAbsDifference(EditorFixtures.tensor(f, "pre.W.down", as: .float32).select(0, 1)) == 0)
     }
 
+    @Test("the target optimisation's work record counts the passes it ran, tokens and attention pairs alike")
+    func targetWorkCountsWhatRan() throws {
+        #expect(TargetWork.causalPairs([1, 2, 3]) == 1 + 3 + 6)
+        #expect(TargetWork.causalPairs([]) == 0)
+        let model = try EditorFixtures.model()
+        let rome = ROME(hparams: try EditorFixtures.hparams("rome"), covariance: try EditorFixtures.covariance())
+        let (_, internals, _) = try rome.edit(model, try EditorFixtures.requests()[0])
+        let i = try #require(internals.first)
+        let w = i.target.work
+        // One request: every prompt stays in every pass; the last pass only evaluates.
+        #expect(w.forwardPasses == i.target.traces[0].rows.count)
+        #expect(w.backwardPasses == w.forwardPasses - 1)
+        #expect(w.upperTokens == w.forwardPasses * w.lowerTokens)
+        #expect(w.upperBackwardTokens == w.backwardPasses * w.lowerTokens)
+        #expect(w.upperAttentionPairs == w.forwardPasses * w.lowerAttentionPairs)
+        #expect(w.upperBackwardAttentionPairs == w.backwardPasses * w.lowerAttentionPairs)
+        // Each prompt of n tokens has n(n+1)/2 ≥ n pairs; all of them in one sequence would have more.
+        #expect(w.lowerAttentionPairs > w.lowerTokens)
+        #expect(w.lowerAttentionPairs < TargetWork.causalPairs([w.lowerTokens]))
+    }
+
     @Test func referenceFloat32InverseReproducesU() throws {
         let model = try EditorFixtures.model()
         var h = try EditorFixtures.hparams("rome")
