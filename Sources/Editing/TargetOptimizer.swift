@@ -53,7 +53,7 @@ public struct TargetWork: Sendable, Equatable {
     public var upperBackwardTokens = 0
     /// Σ over passes of the positions whose logits were computed, and of those back-propagated.
     public var logitColumns = 0, backwardLogitColumns = 0
-    /// Causal attention pairs (query, visible key) per layer: Σ over sequences of
+    /// Causal attention pairs (query, visible key) per head and layer: Σ over sequences of
     /// len·(len+1)/2, in the single pass below the edit site, summed over the forward passes
     /// above it, and over those passes that were back-propagated.
     public var lowerAttentionPairs = 0, upperAttentionPairs = 0, upperBackwardAttentionPairs = 0

@@ -46,8 +46,8 @@ public enum VectorMath {
     /// `e^x` on eight lanes, for inputs where lanes below `expLower` (−inf above all: masked
     /// softmax entries) are common: those lanes take `e^0` and are zeroed, the same result as
     /// `exp`'s. Clamped instead, every later instruction underflows on them and takes a
-    /// microcode assist (~150 cycles: a row of −inf runs 10× slower); the two selects cost
-    /// about a tenth of `exp` on ordinary input, so this is used only where −inf is expected.
+    /// microcode assist (~150 cycles: a row of −inf ran 10× slower). The extra compare and
+    /// selects cost a little on ordinary input, so this is used only where −inf is expected.
     @inline(__always)
     static func expSkippingUnderflow(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let underflow = x .< expLower
