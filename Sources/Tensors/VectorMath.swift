@@ -208,7 +208,7 @@ public enum VectorMath {
         // loop may overwrite them (dst == src): their exponentials are stored whole (the lanes
         // the loop already wrote get the same values again) and only the new lanes are summed.
         let lastEight = n > 8 && n % 8 != 0 ? load(src, n - 8) : nil
-        var (total, i) = blockedSum(n) { i in
+        let (total, i) = blockedSum(n) { i in
             let e = exp(load(src, i) - shift)
             store(e, dst, i)
             return e
@@ -233,7 +233,7 @@ public enum VectorMath {
     static func expShiftedSumSkippingUnderflow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
                                                shift: Float) -> Double {
         let lastEight = n > 8 && n % 8 != 0 ? load(src, n - 8) : nil
-        var (total, i) = blockedSum(n) { i in
+        let (total, i) = blockedSum(n) { i in
             let e = expSkippingUnderflow(load(src, i) - shift)
             store(e, dst, i)
             return e
