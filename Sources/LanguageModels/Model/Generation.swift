@@ -76,6 +76,27 @@ extension LanguageModel {
     }
 
     /// Picks the next token from one row of logits.
+    /// The indices of the `k` largest values, largest first and ties by index: the first `k`
+    /// of a full sort of the vocabulary, found in one pass that keeps only them (top-k sampling
+    /// over 49k logits per token otherwise sorts them all).
+    static func largest(_ k: Int, of v: [Double]) -> [Int] {
+        guard k > 0 else { return [] }
+        func before(_ a: Int, _ b: Int) -> Bool { v[a] != v[b] ? v[a] > v[b] : a < b }
+        var best: [Int] = []
+        best.reserveCapacity(k + 1)
+        for i in v.indices {
+            if best.count == k, let last = best.last, !before(i, last) { continue }
+            var lo = 0, hi = best.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if before(best[mid], i) { lo = mid + 1 } else { hi = mid }
+            }
+            best.insert(i, at: lo)
+            if best.count > k { best.removeLast() }
+        }
+        return best
+    }
+
     func chooseToken(_ logits: Tensor, sampling: Sampling, rng: inout RandomGenerator?) throws -> Int {
         let v = logits.doubles()
         switch sampling {
@@ -86,9 +107,13 @@ extension LanguageModel {
         case .sample(let temperature, let topK, let topP, _):
             guard var gen = rng else { throw ModelError.invalidOption("sampling without a generator") }
             defer { rng = gen }
-            var order = Array(0..<v.count)
-            order.sort { v[$0] != v[$1] ? v[$0] > v[$1] : $0 < $1 }
-            if topK > 0 && topK < order.count { order = Array(order.prefix(topK)) }
+            var order: [Int]
+            if topK > 0 && topK < v.count {
+                order = LanguageModel.largest(topK, of: v)
+            } else {
+                order = Array(0..<v.count)
+                order.sort { v[$0] != v[$1] ? v[$0] > v[$1] : $0 < $1 }
+            }
             let m = v[order[0]]
             var probs = order.map { Foundation.exp((v[$0] - m) / temperature) }
             let z = probs.reduce(0, +)
