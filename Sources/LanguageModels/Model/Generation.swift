@@ -75,7 +75,6 @@ extension LanguageModel {
         return try zip(prompts, g.newIDs).map { $0 + (try tok.decode($1)) }
     }
 
-    /// Picks the next token from one row of logits.
     /// The indices of the `k` largest values, largest first and ties by index: the first `k`
     /// of a full sort of the vocabulary, found in one pass that keeps only them (top-k sampling
     /// over 49k logits per token otherwise sorts them all).
@@ -97,6 +96,7 @@ extension LanguageModel {
         return best
     }
 
+    /// Picks the next token from one row of logits.
     func chooseToken(_ logits: Tensor, sampling: Sampling, rng: inout RandomGenerator?) throws -> Int {
         let v = logits.doubles()
         switch sampling {
