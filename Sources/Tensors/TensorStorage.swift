@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A reference-counted, contiguous block of elements that tensors view.
 ///
 /// Several `Tensor` values (views) may share one storage; an in-place write through any of

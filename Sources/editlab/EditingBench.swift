@@ -111,7 +111,7 @@ struct EditingBench {
                 flops += f
                 try d.revert()
                 rates.append(f / seconds / 1e9)
-                limits.append(bench.sgemmBlock(calls: Int((f / ModelBench.limitFlops).rounded())))
+                limits.append(bench.sgemmBlock(flops: f))
             }
             let templates = try rome.contextTemplates(m)
             let perEdit = total / 3, perTarget = targets / 3
