@@ -94,9 +94,11 @@ final class GradNode {
     let op: String
     let inputs: [AutogradMeta?]
     private var backwardFn: ((Tensor) throws -> [Tensor?])?
-    /// For single-input operations whose input gradient is mostly zeros (row selections):
-    /// adds the input gradient straight into an existing contiguous accumulator, so several
-    /// selections from one tensor do not each build and add a dense gradient.
+    /// For operations with one input needing a gradient: adds that input's gradient straight
+    /// into an existing contiguous accumulator. Row selections (a mostly-zero gradient) then do
+    /// not each build and add a dense one; a linear layer whose input feeds several layers
+    /// (Q, K and V; gate and up) adds its product into the sum with the gemm's `beta = 1`
+    /// instead of zeroing a fresh output and adding it in a second pass.
     private var accumulateFn: ((Tensor, Tensor) throws -> Void)?
     private var saved: [(TensorStorage, Int)]
 
@@ -112,8 +114,13 @@ final class GradNode {
     /// Which inputs need a gradient.
     var needs: [Bool] { inputs.map { $0 != nil } }
 
-    /// Whether `runAccumulating` is available.
-    var canAccumulate: Bool { accumulateFn != nil && inputs.count == 1 }
+    /// The input `runAccumulating` adds into: the only one needing a gradient, when the
+    /// operation can accumulate.
+    var accumulatingInput: AutogradMeta? {
+        guard accumulateFn != nil else { return nil }
+        let needing = inputs.compactMap { $0 }
+        return needing.count == 1 ? needing[0] : nil
+    }
 
     private func checkSaved() throws {
         guard backwardFn != nil else { throw AutogradError.graphFreed(op: op) }
@@ -138,7 +145,7 @@ final class GradNode {
         return grads
     }
 
-    /// Like `run`, but adds the (single) input's gradient into `accumulator` in place.
+    /// Like `run`, but adds the gradient of the one input needing it into `accumulator` in place.
     func runAccumulating(_ gradOutput: Tensor, into accumulator: Tensor) throws {
         try checkSaved()
         guard let fn = accumulateFn else { throw AutogradError.graphFreed(op: op) }
@@ -223,8 +230,8 @@ extension F {
                 m.grad = try m.grad.map { try $0.add(g) } ?? g.clone()
                 continue
             }
-            // A selection whose input already has a private, contiguous gradient adds into it.
-            if node.canAccumulate, let input = node.inputs[0] {
+            // An operation whose input already has a private, contiguous gradient adds into it.
+            if let input = node.accumulatingInput {
                 let key = ObjectIdentifier(input)
                 if var acc = pending.removeValue(forKey: key) {
                     if acc.isContiguous, acc.shape == input.shape, acc.dtype == g.dtype, acc.ownsStorageUniquely() {

@@ -84,7 +84,15 @@ extension F {
         let needA = override?.a.requiresGrad ?? false, needB = override?.b.requiresGrad ?? false
         var saved = [x, weight]
         if let o = override { saved += [o.a, o.b] }
-        return y.recording("linear", inputs: inputs, saving: saved) { g in
+        // With only the input needing a gradient, a second consumer's gradient is summed by
+        // the product itself (beta = 1): no zeroed output, no separate addition.
+        let accumulate: ((Tensor, Tensor) throws -> Void)? = needX && !needW && !needBias && !needA && !needB ? { g, acc in
+            let g2 = try g.contiguous().view([rows, outF])
+            let target = try acc.view([rows, inF])
+            try g2.matmul(wd, into: target, beta: 1)
+            if let ov { try g2.matmul(ov.b).matmul(ov.a, into: target, alpha: ov.scale, beta: 1) }
+        } : nil
+        return y.recording("linear", inputs: inputs, saving: saved, backward: { g in
             let g2 = try g.contiguous().view([rows, outF])
             var grads: [Tensor?] = []
             if needX {
@@ -103,6 +111,6 @@ extension F {
                 grads.append(needB ? try g2.t().matmul(xa).mul(ov.scale) : nil)
             }
             return grads
-        }
+        }, accumulate: accumulate)
     }
 }

@@ -67,7 +67,16 @@ enum VectorActivations {
 
     /// SwiGLU forward, `out = silu(gate) ⊙ up`.
     static func swiglu(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count n: Int) {
-        VectorMath.map(gate, up, out, n) { x, u in x / (1 + VectorMath.exp(-x)) * u }
+        var i = 0
+        while i + 8 <= n {
+            let x = VectorMath.load(gate, i)
+            VectorMath.store(x / (1 + VectorMath.exp(-x)) * VectorMath.load(up, i), out, i)
+            i += 8
+        }
+        if i < n {
+            let x = VectorMath.loadPartial(gate + i, n - i)
+            VectorMath.storePartial(x / (1 + VectorMath.exp(-x)) * VectorMath.loadPartial(up + i, n - i), out + i, n - i)
+        }
     }
 
     /// SwiGLU backward from the output gradient `grad`: `dGate = grad ⊙ up ⊙ silu′(gate)`,
