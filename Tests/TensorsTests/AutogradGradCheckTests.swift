@@ -134,6 +134,30 @@ struct AutogradGradCheckTests {
         #expect(try direct.maxAbsDifference(viaOverride) < 1e-12)
     }
 
+    @Test func linearAddingResidual() throws {
+        var g = RandomGenerator(seed: 16)
+        let x = GradCheck.rand([2, 3, 4], &g), w = GradCheck.rand([5, 4], &g), b = GradCheck.rand([5], &g)
+        let r = GradCheck.rand([2, 3, 5], &g), a = GradCheck.rand([2, 4], &g), bb = GradCheck.rand([5, 2], &g)
+        // Every input differentiable at once, then only the input and the residual (a block's
+        // residual stream through a frozen projection).
+        try GradCheck.check([x, w, b, r, a, bb]) {
+            try F.linear($0[0], $0[1], bias: $0[2], override: LowRankOverride(a: $0[4], b: $0[5], scale: 0.7), adding: $0[3])
+        }
+        try GradCheck.check([x, r]) { try F.linear($0[0], w, adding: $0[1]) }
+        // The same numbers as adding afterwards; the residual itself is left untouched.
+        let before = r.doubles()
+        let fused = try Autograd.noGrad { try F.linear(x, w, bias: b, adding: r) }
+        let apart = try Autograd.noGrad { try F.add(r, F.linear(x, w, bias: b)) }
+        #expect(try fused.maxAbsDifference(apart) < 1e-12)
+        #expect(fused.shape == [2, 3, 5] && r.doubles() == before)
+        // A non-contiguous residual (a transposed view) is read through its strides.
+        let rt = try GradCheck.rand([5, 3, 2], &g).transposed(0, 2)
+        let viaView = try Autograd.noGrad { try F.linear(x, w, adding: rt) }
+        #expect(try viaView.maxAbsDifference(F.add(rt, F.linear(x, w))) < 1e-12)
+        #expect(throws: TensorError.self) { try F.linear(x, w, adding: GradCheck.rand([2, 3, 4], &g)) }
+        #expect(throws: TensorError.self) { try F.linear(x, w, adding: Tensor.zeros([2, 3, 5], dtype: .float32)) }
+    }
+
     @Test func normalisations() throws {
         var g = RandomGenerator(seed: 7)
         let x = GradCheck.rand([2, 3, 6], &g), w = GradCheck.rand([6], &g, low: 0.5, high: 1.5), b = GradCheck.rand([6], &g)

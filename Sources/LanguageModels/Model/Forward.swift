@@ -57,6 +57,12 @@ extension LanguageModel {
         return y
     }
 
+    /// Whether the hook point `name` does nothing in this pass: no hook registered on it and
+    /// not asked for in the cache (its activation then need not exist on its own).
+    func hookIsIdle(_ name: String, options: ForwardOptions) -> Bool {
+        permanentHooks[name] == nil && options.hooks[name] == nil && !options.cacheNames.contains(name)
+    }
+
     func w(_ name: String) throws -> Tensor { try parameter(name) }
     func wOpt(_ name: String) -> Tensor? { weights[name] }
 
@@ -182,6 +188,15 @@ extension LanguageModel {
         try F.linear(x, w(name), bias: wOpt(name + ".bias"))
     }
 
+    /// `residual + linear(x)` for a block's output projection. When the projection's own hook
+    /// point (`hookName`, within the block) is idle, one product accumulates onto the residual
+    /// stream; otherwise the projection passes its hook point, then is added.
+    func residualLinear(_ residual: Tensor, _ x: Tensor, _ name: String, idle: Bool, hookName: String,
+                        hook: (String, Tensor) throws -> Tensor) throws -> Tensor {
+        if idle { return try F.linear(x, w(name), bias: wOpt(name + ".bias"), adding: residual) }
+        return try F.add(residual, hook(hookName, linear(x, name)))
+    }
+
     /// One transformer block.
     func block(_ i: Int, _ hIn: Tensor, pass: Pass, keyMask: [Bool]?, rope: RopeTables?, options: ForwardOptions,
                cache: inout [String: Tensor], kv: KVCache?) throws -> Tensor {
@@ -204,8 +219,8 @@ extension LanguageModel {
         }
         if let kv { (k, v) = try kv.append(layer: i, k: k, v: v) }
         let z = try hook("attn.hook_z", F.attention(q: q, k: k, v: v, keyMask: keyMask, segments: pass.batch.segmentLengths))
-        let attnOut = try hook("hook_attn_out", linear(F.reshape(z, [b, t, c.headCount * c.headDim]), p + "attn.o"))
-        h = try hook("hook_resid_mid", F.add(h, attnOut))
+        h = try hook("hook_resid_mid", residualLinear(h, F.reshape(z, [b, t, c.headCount * c.headDim]), p + "attn.o",
+                                                      idle: hookIsIdle(p + "hook_attn_out", options: options), hookName: "hook_attn_out", hook: hook))
         let x2 = try hook("ln2.hook_normalized", norm(h, p + "ln2"))
         let post: Tensor
         switch c.family {
@@ -217,7 +232,7 @@ extension LanguageModel {
             let pre = try hook("mlp.hook_pre", linear(x2, p + "mlp.up"))
             post = try hook("mlp.hook_post", F.gelu(pre, approximate: true))
         }
-        let mlpOut = try hook("hook_mlp_out", linear(post, p + "mlp.down"))
-        return try hook("hook_resid_post", F.add(h, mlpOut))
+        return try hook("hook_resid_post", residualLinear(h, post, p + "mlp.down", idle: hookIsIdle(p + "hook_mlp_out", options: options),
+                                                          hookName: "hook_mlp_out", hook: hook))
     }
 }

@@ -44,11 +44,14 @@ extension F {
 
     /// A linear layer in nn.Linear orientation: `y = x Wᵀ + bias`, with `x` of shape
     /// `[..., in]`, `weight` `[out, in]`, `bias` `[out]`; optionally with a low-rank
-    /// override, `y = x (W + s·B·A)ᵀ + bias`, computed as `x Wᵀ + s (x Aᵀ) Bᵀ`.
+    /// override, `y = x (W + s·B·A)ᵀ + bias`, computed as `x Wᵀ + s (x Aᵀ) Bᵀ`; optionally
+    /// added to a `residual` of the output's shape, `y = residual + x Wᵀ + bias` (a block's
+    /// residual stream): the product then accumulates onto a copy of the residual (gemm
+    /// `beta = 1`) instead of zeroing its output and being added in a second pass.
     /// The weight gradient is one gemm over all rows, and is computed only when the weight
     /// requires it.
     public static func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil,
-                              override: LowRankOverride? = nil) throws -> Tensor {
+                              override: LowRankOverride? = nil, adding residual: Tensor? = nil) throws -> Tensor {
         guard weight.rank == 2, x.rank >= 1 else {
             throw TensorError.invalidArgument(op: "linear", detail: "weight must be [out, in], got \(shapeString(weight.shape))")
         }
@@ -61,9 +64,22 @@ extension F {
         }
         let lead = Array(x.shape.dropLast())
         let rows = lead.reduce(1, *)
+        if let residual {
+            guard residual.shape == lead + [outF] else {
+                throw TensorError.shapeMismatch(op: "linear", detail: "residual \(shapeString(residual.shape)) for output \(shapeString(lead + [outF]))")
+            }
+            guard residual.dtype == x.dtype else { throw TensorError.dtypeMismatch(op: "linear", expected: x.dtype, got: residual.dtype) }
+        }
         let xd = x.detached(), wd = weight.detached()
         let x2 = try xd.reshaped([rows, inF])
-        var y = try x2.matmul(wd.t())
+        var y: Tensor
+        if let residual {
+            y = Tensor.uninitialized([rows, outF], dtype: x.dtype)
+            try y.view(residual.shape).copy(from: residual.detached())
+            try x2.matmul(wd.t(), into: y, beta: 1)
+        } else {
+            y = try x2.matmul(wd.t())
+        }
         if let bias { try y.addInPlace(bias.detached()) }
         var xa: Tensor? = nil
         if let o = override {
@@ -78,6 +94,9 @@ extension F {
         var inputs = [x, weight]
         if let bias { inputs.append(bias) }
         if let o = override { inputs += [o.a, o.b] }
+        if let residual { inputs.append(residual) }
+        let needResidual = residual?.requiresGrad ?? false
+        let residualShape = residual?.shape
         let needX = x.requiresGrad, needW = weight.requiresGrad, needBias = bias?.requiresGrad ?? false
         let hasBias = bias != nil
         let ov = override.map { LowRankOverride(a: $0.a.detached(), b: $0.b.detached(), scale: $0.scale) }
@@ -86,7 +105,7 @@ extension F {
         if let o = override { saved += [o.a, o.b] }
         // With only the input needing a gradient, a second consumer's gradient is summed by
         // the product itself (beta = 1): no zeroed output, no separate addition.
-        let accumulate: ((Tensor, Tensor) throws -> Void)? = needX && !needW && !needBias && !needA && !needB ? { g, acc in
+        let accumulate: ((Tensor, Tensor) throws -> Void)? = needX && !needW && !needBias && !needA && !needB && !needResidual ? { g, acc in
             let g2 = try g.contiguous().view([rows, outF])
             let target = try acc.view([rows, inF])
             try g2.matmul(wd, into: target, beta: 1)
@@ -110,6 +129,7 @@ extension F {
                 grads.append(needA ? try g2.matmul(ov.b).t().matmul(x2).mul(ov.scale) : nil)
                 grads.append(needB ? try g2.t().matmul(xa).mul(ov.scale) : nil)
             }
+            if let residualShape { grads.append(needResidual ? try g.reshaped(residualShape) : nil) }
             return grads
         }, accumulate: accumulate)
     }
