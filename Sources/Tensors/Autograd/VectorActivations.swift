@@ -67,6 +67,7 @@ enum VectorActivations {
 
     /// SwiGLU forward, `out = silu(gate) ⊙ up`.
     static func swiglu(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count n: Int) {
+        // Written out: through `VectorMath.map` the closure stayed out of line.
         var i = 0
         while i + 8 <= n {
             let x = VectorMath.load(gate, i)
