@@ -145,6 +145,45 @@ struct ForwardGoldenTests {
         #expect(throws: ModelError.self) { try TokenBatch(packing: [[1], []]) }
     }
 
+    @Test("output projections fused onto the residual stream match hooked, separately added ones, values and gradients")
+    func fusedResidualProjectionsMatchHookedOnes() throws {
+        let ids = try Fixtures.inputIDs("tiny-llama/expected.safetensors")
+        for name in ["tiny-llama", "tiny-gpt2"] {
+            let m = try LanguageModel.load(Fixtures.path(name))
+            let layers = m.config.layerCount
+            let outs = (0..<layers).flatMap { ["blocks.\($0).hook_attn_out", "blocks.\($0).hook_mlp_out"] }
+            let batch = try TokenBatch(ids)
+            // Caching every projection output makes each block add it apart; without, fused.
+            let apart = try m.runWithCache(batch, names: outs + ["ln_final.hook_normalized"])
+            let fused = try m.runWithCache(batch, names: ["ln_final.hook_normalized"])
+            let (la, lf) = (try #require(apart.logits), try #require(fused.logits))
+            #expect(try la.maxAbsDifference(lf) < 1e-5, "\(name) logits")
+            #expect(try #require(apart.cache["ln_final.hook_normalized"])
+                        .maxAbsDifference(#require(fused.cache["ln_final.hook_normalized"])) < 1e-5, "\(name) final residual")
+            // A hook on one projection's output still sees it and still changes the result.
+            var options = ForwardOptions(logits: .all)
+            var seen: [Int] = []
+            options.hooks["blocks.0.hook_attn_out"] = [{ x, _ in seen = x.shape; return F.scale(x, 0) }]
+            let zeroed = try #require(try m.forward(batch, options).logits)
+            #expect(seen == [2, batch.length, m.config.dModel])
+            #expect(try zeroed.maxAbsDifference(lf) > 1e-3)
+            // Gradients to a residual-stream delta through fused blocks equal those through
+            // blocks whose projections are hooked (identity hooks).
+            func deltaGradient(hookAll: Bool) throws -> Tensor {
+                let delta = Tensor.zeros([m.config.dModel]).requiringGrad()
+                var o = ForwardOptions(logits: .all)
+                o.hooks["blocks.0.hook_resid_pre"] = [Hooks.add(delta, at: [(0, 2)])]
+                if hookAll { for n in outs { o.hooks[n] = [{ x, _ in x }] } }
+                let logits = try #require(try m.forward(batch, o).logits)
+                try F.backward(F.sum(F.mul(logits, logits)))
+                return try #require(delta.grad)
+            }
+            let ga = try deltaGradient(hookAll: true), gf = try deltaGradient(hookAll: false)
+            let scale = max(abs(ga.max()), abs(ga.min()), 1e-12)
+            #expect(try ga.maxAbsDifference(gf) / scale < 1e-5, "\(name) gradient")
+        }
+    }
+
     @Test func badInputGetsClearErrors() throws {
         let m = try LanguageModel.load(Fixtures.path("tiny-llama"))
         #expect(throws: ModelError.tokenOutOfRange(id: 320, vocabularySize: 320)) { try m.logits(TokenBatch([[1, 320]])) }

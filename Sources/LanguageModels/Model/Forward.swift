@@ -60,7 +60,7 @@ extension LanguageModel {
     /// Whether the hook point `name` does nothing in this pass: no hook registered on it and
     /// not asked for in the cache (its activation then need not exist on its own).
     func hookIsIdle(_ name: String, options: ForwardOptions) -> Bool {
-        permanentHooks[name] == nil && options.hooks[name] == nil && !options.cacheNames.contains(name)
+        (permanentHooks[name]?.isEmpty ?? true) && (options.hooks[name]?.isEmpty ?? true) && !options.cacheNames.contains(name)
     }
 
     func w(_ name: String) throws -> Tensor { try parameter(name) }
