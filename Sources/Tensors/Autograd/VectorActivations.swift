@@ -32,24 +32,19 @@ enum VectorActivations {
     }
 
     /// `out = f(x)` for the vectorised unary operations; returns false (nothing written) for
-    /// any other operation.
+    /// any other operation. Each operation is a `LaneFunction` type, so its loop is
+    /// specialised with the function inlined (as closures, several stayed out of line).
     static func unary(_ op: UnaryOp, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int) -> Bool {
         switch op {
-        case .exp: VectorMath.map(x, out, n) { VectorMath.exp($0) }
-        case .sigmoid: VectorMath.map(x, out, n) { 1 / (1 + VectorMath.exp(-$0)) }
-        case .silu: VectorMath.map(x, out, n) { silu($0) }
-        case .geluTanh: VectorMath.map(x, out, n) { geluTanh($0) }
-        case .neg: VectorMath.map(x, out, n) { -$0 }
-        case .square: VectorMath.map(x, out, n) { $0 * $0 }
-        case .addScalar(let s):
-            let v = Float(s)
-            VectorMath.map(x, out, n) { $0 + v }
-        case .mulScalar(let s):
-            let v = Float(s)
-            VectorMath.map(x, out, n) { $0 * v }
-        case .divScalar(let s):
-            let v = Float(s)
-            VectorMath.map(x, out, n) { $0 / v }
+        case .exp: VectorMath.apply(Lanes.Exp(), x, out, n)
+        case .sigmoid: VectorMath.apply(Lanes.Sigmoid(), x, out, n)
+        case .silu: VectorMath.apply(Lanes.SiLU(), x, out, n)
+        case .geluTanh: VectorMath.apply(Lanes.GeluTanh(), x, out, n)
+        case .neg: VectorMath.apply(Lanes.Negate(), x, out, n)
+        case .square: VectorMath.apply(Lanes.Square(), x, out, n)
+        case .addScalar(let s): VectorMath.apply(Lanes.AddScalar(v: SIMD8(repeating: Float(s))), x, out, n)
+        case .mulScalar(let s): VectorMath.apply(Lanes.MulScalar(v: SIMD8(repeating: Float(s))), x, out, n)
+        case .divScalar(let s): VectorMath.apply(Lanes.DivScalar(v: SIMD8(repeating: Float(s))), x, out, n)
         default: return false
         }
         return true
@@ -59,9 +54,37 @@ enum VectorActivations {
     static func derivativeTimes(_ op: UnaryOp, x: UnsafePointer<Float>, g: UnsafePointer<Float>,
                                 out: UnsafeMutablePointer<Float>, count n: Int) {
         if op == .silu {
-            VectorMath.map(x, g, out, n) { x, g in g * siluDerivative(x) }
+            VectorMath.apply(Lanes.SiLUDerivativeTimes(), x, g, out, n)
         } else {
-            VectorMath.map(x, g, out, n) { x, g in g * geluTanhDerivative(x) }
+            VectorMath.apply(Lanes.GeluTanhDerivativeTimes(), x, g, out, n)
+        }
+    }
+
+    /// The element functions of `unary` and `derivativeTimes`.
+    enum Lanes {
+        struct Exp: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { VectorMath.exp(x) } }
+        struct Sigmoid: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { VectorMath.sigmoid(x) } }
+        struct SiLU: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { silu(x) } }
+        struct GeluTanh: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { geluTanh(x) } }
+        struct Negate: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { -x } }
+        struct Square: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { x * x } }
+        struct AddScalar: LaneFunction {
+            let v: SIMD8<Float>
+            @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { x + v }
+        }
+        struct MulScalar: LaneFunction {
+            let v: SIMD8<Float>
+            @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { x * v }
+        }
+        struct DivScalar: LaneFunction {
+            let v: SIMD8<Float>
+            @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { x / v }
+        }
+        struct SiLUDerivativeTimes: LaneFunction2 {
+            @inline(__always) func callAsFunction(_ x: SIMD8<Float>, _ g: SIMD8<Float>) -> SIMD8<Float> { g * siluDerivative(x) }
+        }
+        struct GeluTanhDerivativeTimes: LaneFunction2 {
+            @inline(__always) func callAsFunction(_ x: SIMD8<Float>, _ g: SIMD8<Float>) -> SIMD8<Float> { g * geluTanhDerivative(x) }
         }
     }
 
