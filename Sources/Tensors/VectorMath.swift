@@ -107,7 +107,7 @@ public enum VectorMath {
     }
 
     /// `dst[i] = f(src[i])` over `n` floats, eight at a time (the tail padded with zeros);
-    /// `dst` may equal `src`. The loop is specialised for `F`, with `f` inlined.
+    /// `dst` may equal `src`. The loop is specialised for `Fn`, with `f` inlined.
     @inline(__always)
     static func apply<Fn: LaneFunction>(_ f: Fn, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
@@ -119,7 +119,7 @@ public enum VectorMath {
     }
 
     /// `dst[i] = f(a[i], b[i])` over `n` floats, eight at a time; `dst` may equal `a` or `b`.
-    /// The loop is specialised for `F`, with `f` inlined.
+    /// The loop is specialised for `Fn`, with `f` inlined.
     @inline(__always)
     static func apply<Fn: LaneFunction2>(_ f: Fn, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                                          _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
@@ -134,7 +134,8 @@ public enum VectorMath {
     /// `dst[i] = f(src[i])` over `n` floats, eight at a time (the tail padded with zeros);
     /// `dst` may equal `src`. The compiler does not always inline `f` into the loop (larger
     /// closures, tuple results, captured values: checked with objdump, it became a call per
-    /// eight lanes), so the hottest kernels write their loops out instead.
+    /// eight lanes), so the hot kernels use `apply` with a `LaneFunction` or write their loops
+    /// out instead.
     @inline(__always)
     static func map(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
                     _ f: (SIMD8<Float>) -> SIMD8<Float>) {
