@@ -87,21 +87,21 @@ private func vectorBinaryRow<T: TensorScalar>(_ op: BinaryOp, _ o: UnsafeMutable
     let pa = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
     let pb = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
     if broadcastB {
-        let v = pb[0]
+        let v = SIMD8<Float>(repeating: pb[0])
         switch op {
-        case .add: VectorMath.map(pa, po, n) { $0 + v }
-        case .sub: VectorMath.map(pa, po, n) { $0 - v }
-        case .mul: VectorMath.map(pa, po, n) { $0 * v }
-        case .div: VectorMath.map(pa, po, n) { $0 / v }
+        case .add: VectorMath.apply(Lane.AddScalar(v: v), pa, po, n)
+        case .sub: VectorMath.apply(Lane.SubScalar(v: v), pa, po, n)
+        case .mul: VectorMath.apply(Lane.MulScalar(v: v), pa, po, n)
+        case .div: VectorMath.apply(Lane.DivScalar(v: v), pa, po, n)
         default: return false
         }
         return true
     }
     switch op {
-    case .add: VectorMath.map(pa, pb, po, n) { $0 + $1 }
-    case .sub: VectorMath.map(pa, pb, po, n) { $0 - $1 }
-    case .mul: VectorMath.map(pa, pb, po, n) { $0 * $1 }
-    case .div: VectorMath.map(pa, pb, po, n) { $0 / $1 }
+    case .add: VectorMath.apply(Lane.Add(), pa, pb, po, n)
+    case .sub: VectorMath.apply(Lane.Sub(), pa, pb, po, n)
+    case .mul: VectorMath.apply(Lane.Mul(), pa, pb, po, n)
+    case .div: VectorMath.apply(Lane.Div(), pa, pb, po, n)
     default: return false
     }
     return true

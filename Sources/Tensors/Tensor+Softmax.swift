@@ -49,7 +49,7 @@ extension Tensor {
                 VectorMath.scale(y, n, by: Float(1 / z))
             } else {
                 let lz = Float(Foundation.log(z))
-                VectorMath.map(x, y, n) { ($0 - m) - lz }
+                VectorMath.apply(Lane.LogSoftmax(shift: SIMD8(repeating: m), logSum: SIMD8(repeating: lz)), x, y, n)
             }
         }
     }

@@ -107,7 +107,8 @@ public enum VectorMath {
     }
 
     /// `dst[i] = f(src[i])` over `n` floats, eight at a time (the tail padded with zeros);
-    /// `dst` may equal `src`. The loop is specialised for `Fn`, with `f` inlined.
+    /// `dst` may equal `src`. The loop is specialised for `Fn`, with `f` inlined (the one
+    /// loop of the element-wise kernels: see `LaneFunction`).
     @inline(__always)
     static func apply<Fn: LaneFunction>(_ f: Fn, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
@@ -131,58 +132,9 @@ public enum VectorMath {
         if i < n { storePartial(f(loadPartial(a + i, n - i), loadPartial(b + i, n - i)), dst + i, n - i) }
     }
 
-    /// `dst[i] = f(src[i])` over `n` floats, eight at a time (the tail padded with zeros);
-    /// `dst` may equal `src`. The compiler does not always inline `f` into the loop (larger
-    /// closures, tuple results, captured values: checked with objdump, it became a call per
-    /// eight lanes), so the hot kernels use `apply` with a `LaneFunction` or write their loops
-    /// out instead.
-    @inline(__always)
-    static func map(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
-                    _ f: (SIMD8<Float>) -> SIMD8<Float>) {
-        var i = 0
-        while i + 8 <= n {
-            store(f(load(src, i)), dst, i)
-            i += 8
-        }
-        if i < n { storePartial(f(loadPartial(src + i, n - i)), dst + i, n - i) }
-    }
-
-    /// `dst[i] = f(a[i], b[i])` over `n` floats, eight at a time; `dst` may equal `a` or `b`.
-    @inline(__always)
-    static func map(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
-                    _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) {
-        var i = 0
-        while i + 8 <= n {
-            store(f(load(a, i), load(b, i)), dst, i)
-            i += 8
-        }
-        if i < n { storePartial(f(loadPartial(a + i, n - i), loadPartial(b + i, n - i)), dst + i, n - i) }
-    }
-
-    /// `(y[i], z[i]) = f(a[i], b[i], c[i], d[i])` over `n` floats, eight at a time (outputs
-    /// must not overlap the inputs).
-    @inline(__always)
-    static func map(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, _ d: UnsafePointer<Float>,
-                    _ y: UnsafeMutablePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int,
-                    _ f: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>)) {
-        var i = 0
-        while i + 8 <= n {
-            let (u, v) = f(load(a, i), load(b, i), load(c, i), load(d, i))
-            store(u, y, i)
-            store(v, z, i)
-            i += 8
-        }
-        if i < n {
-            let r = n - i
-            let (u, v) = f(loadPartial(a + i, r), loadPartial(b + i, r), loadPartial(c + i, r), loadPartial(d + i, r))
-            storePartial(u, y + i, r)
-            storePartial(v, z + i, r)
-        }
-    }
-
     /// `e^x` of `n` floats from `src` into `dst` (which may equal `src`).
     public static func exp(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count n: Int) {
-        map(src, dst, n) { exp($0) }
+        apply(Lane.Exp(), src, dst, n)
     }
 
     /// Largest of `n ≥ 1` floats (NaN-free input assumed; `-inf` when all are `-inf`).
@@ -232,6 +184,20 @@ public enum VectorMath {
     /// `dst[i] = e^(src[i] − shift)` over `n` floats (`dst` may equal `src`); returns their
     /// sum, accumulated in float over 64 values at a time and in double across them.
     static func expShiftedSum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Double {
+        expShiftedSum(Lane.Exp(), src, dst, n, shift: shift)
+    }
+
+    /// `expShiftedSum` for rows holding −inf entries (masked scores): the same results through
+    /// `expSkippingUnderflow`, without its microcode assists.
+    static func expShiftedSumSkippingUnderflow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
+                                               shift: Float) -> Double {
+        expShiftedSum(Lane.ExpSkippingUnderflow(), src, dst, n, shift: shift)
+    }
+
+    /// The loop of both: `exp` is `e^x` on eight lanes, inlined through specialisation.
+    @inline(__always)
+    private static func expShiftedSum<E: LaneFunction>(_ exp: E, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                                       _ n: Int, shift: Float) -> Double {
         // A tail of a row of at least eight is the row's last eight inputs, read before the
         // loop may overwrite them (dst == src): their exponentials are stored whole (the lanes
         // the loop already wrote get the same values again) and only the new lanes are summed.
@@ -250,29 +216,6 @@ public enum VectorMath {
         // Fewer than eight: padding lanes hold the shift (e^0: a padding of −inf would take
         // the slow underflow path) and are zeroed, so they add nothing.
         let e = exp(loadPartial(src + i, n - i, fill: shift) - shift).replacing(with: 0, where: padding(n - i))
-        storePartial(e, dst + i, n - i)
-        return total + Double(e.sum())
-    }
-
-    /// `expShiftedSum` for rows holding −inf entries (masked scores): the same results through
-    /// `expSkippingUnderflow`, without its microcode assists. (A copy rather than one kernel
-    /// taking the exponential as an argument: that argument is not reliably inlined into a
-    /// body this size, which costs a call per eight values.)
-    static func expShiftedSumSkippingUnderflow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
-                                               shift: Float) -> Double {
-        let lastEight = n > 8 && n % 8 != 0 ? load(src, n - 8) : nil
-        let (total, i) = blockedSum(n) { i in
-            let e = expSkippingUnderflow(load(src, i) - shift)
-            store(e, dst, i)
-            return e
-        }
-        guard i < n else { return total }
-        if let lastEight {
-            let e = expSkippingUnderflow(lastEight - shift)
-            store(e, dst, n - 8)
-            return total + newLanesSum(e, new: n - i)
-        }
-        let e = expSkippingUnderflow(loadPartial(src + i, n - i, fill: shift) - shift).replacing(with: 0, where: padding(n - i))
         storePartial(e, dst + i, n - i)
         return total + Double(e.sum())
     }
@@ -328,17 +271,7 @@ public enum VectorMath {
 
     /// `p[i] *= s` over `n` floats.
     static func scale(_ p: UnsafeMutablePointer<Float>, _ n: Int, by s: Float) {
-        map(p, p, n) { $0 * s }
+        apply(Lane.MulScalar(v: SIMD8(repeating: s)), p, p, n)
     }
 }
 
-/// An element function of eight lanes, as a type: `VectorMath.apply` specialises its loop for
-/// it, so the function is inlined (a closure passed to `VectorMath.map` may not be).
-protocol LaneFunction {
-    func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float>
-}
-
-/// A two-argument element function of eight lanes, for `VectorMath.apply`.
-protocol LaneFunction2 {
-    func callAsFunction(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float>
-}

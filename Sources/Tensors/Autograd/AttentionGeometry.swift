@@ -257,13 +257,7 @@ struct AttentionGeometry {
         if T.self == Float.self {
             let x = UnsafeMutableRawPointer(dp).assumingMemoryBound(to: Float.self)
             let y = UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
-            let dot = SIMD8<Float>(repeating: VectorMath.dot(x, y, n))
-            var j = 0
-            while j + 8 <= n {
-                VectorMath.store(VectorMath.load(y, j) * (VectorMath.load(x, j) - dot), x, j)
-                j += 8
-            }
-            if j < n { VectorMath.storePartial(VectorMath.loadPartial(y + j, n - j) * (VectorMath.loadPartial(x + j, n - j) - dot), x + j, n - j) }
+            VectorMath.apply(Lane.SoftmaxGradient(dot: SIMD8(repeating: VectorMath.dot(x, y, n))), x, y, x, n)
             return
         }
         var dot: T = 0

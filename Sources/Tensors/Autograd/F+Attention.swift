@@ -120,8 +120,7 @@ extension F {
         let cf = UnsafeRawPointer(c).assumingMemoryBound(to: Float.self)
         let sf = UnsafeRawPointer(s).assumingMemoryBound(to: Float.self)
         let b = a + half, yb = y + half
-        // Explicit loops: passed to `VectorMath.map` as a closure, the rotation stayed out of
-        // line (a call per eight lanes).
+        // Two outputs per step, so not a `LaneFunction`: the loop is written out.
         let sign: Float = inverse ? -1 : 1
         var i = 0
         while i + 8 <= half {

@@ -12,7 +12,7 @@ private func rmsNormForward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, eps: Doub
             let inv = 1 / (VectorMath.sumOfSquares(x + r * d, d) / Double(d) + eps).squareRoot()
             rinv[r] = inv
             let ti = Float(inv)
-            VectorMath.map(w, x + r * d, y + r * d, d) { w, x in w * (x * ti) }
+            VectorMath.apply(Lane.TimesScaled(t: SIMD8(repeating: ti)), w, x + r * d, y + r * d, d)
         }
         return (out, rinv)
     }
@@ -43,8 +43,8 @@ private func rmsNormBackward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, _ rinv: 
             let inv = rinv[r]
             let dot = VectorMath.weightedDot(gr, w, xr, d)
             let c = Float(inv * inv * inv * dot / Double(d)), ti = Float(inv)
-            VectorMath.map(gr, w, o + r * d, d) { g, w in ti * (g * w) }
-            VectorMath.map(o + r * d, xr, o + r * d, d) { a, x in a - x * c }
+            VectorMath.apply(Lane.ScaledProduct(t: SIMD8(repeating: ti)), gr, w, o + r * d, d)
+            VectorMath.apply(Lane.MinusScaled(c: SIMD8(repeating: c)), o + r * d, xr, o + r * d, d)
             if needW {
                 for j in 0..<d { dwAcc[j] += Double(gr[j]) * Double(xr[j]) * inv }
             }

@@ -168,7 +168,7 @@ private func scatterAddRows<T: TensorScalar>(from src: Tensor, to dst: Tensor, _
         let fs = UnsafeRawPointer(ps).assumingMemoryBound(to: Float.self)
         let fd = UnsafeMutableRawPointer(pd).assumingMemoryBound(to: Float.self)
         for (r, i) in indices.enumerated() {
-            VectorMath.map(fd + i * rowLen, fs + r * rowLen, fd + i * rowLen, rowLen) { $0 + $1 }
+            VectorMath.apply(Lane.Add(), fd + i * rowLen, fs + r * rowLen, fd + i * rowLen, rowLen)
         }
         return
     }

@@ -32,19 +32,18 @@ enum VectorActivations {
     }
 
     /// `out = f(x)` for the vectorised unary operations; returns false (nothing written) for
-    /// any other operation. Each operation is a `LaneFunction` type, so its loop is
-    /// specialised with the function inlined (as closures, several stayed out of line).
+    /// any other operation (each a `LaneFunction`: see there).
     static func unary(_ op: UnaryOp, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int) -> Bool {
         switch op {
-        case .exp: VectorMath.apply(Lanes.Exp(), x, out, n)
+        case .exp: VectorMath.apply(Lane.Exp(), x, out, n)
         case .sigmoid: VectorMath.apply(Lanes.Sigmoid(), x, out, n)
         case .silu: VectorMath.apply(Lanes.SiLU(), x, out, n)
         case .geluTanh: VectorMath.apply(Lanes.GeluTanh(), x, out, n)
-        case .neg: VectorMath.apply(Lanes.Negate(), x, out, n)
-        case .square: VectorMath.apply(Lanes.Square(), x, out, n)
-        case .addScalar(let s): VectorMath.apply(Lanes.AddScalar(v: SIMD8(repeating: Float(s))), x, out, n)
-        case .mulScalar(let s): VectorMath.apply(Lanes.MulScalar(v: SIMD8(repeating: Float(s))), x, out, n)
-        case .divScalar(let s): VectorMath.apply(Lanes.DivScalar(v: SIMD8(repeating: Float(s))), x, out, n)
+        case .neg: VectorMath.apply(Lane.Negate(), x, out, n)
+        case .square: VectorMath.apply(Lane.Square(), x, out, n)
+        case .addScalar(let s): VectorMath.apply(Lane.AddScalar(v: SIMD8(repeating: Float(s))), x, out, n)
+        case .mulScalar(let s): VectorMath.apply(Lane.MulScalar(v: SIMD8(repeating: Float(s))), x, out, n)
+        case .divScalar(let s): VectorMath.apply(Lane.DivScalar(v: SIMD8(repeating: Float(s))), x, out, n)
         default: return false
         }
         return true
@@ -60,47 +59,26 @@ enum VectorActivations {
         }
     }
 
-    /// The element functions of `unary` and `derivativeTimes`.
+    /// The activation element functions of `unary`, `derivativeTimes` and `swiglu`.
     enum Lanes {
-        struct Exp: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { VectorMath.exp(x) } }
-        struct Sigmoid: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { VectorMath.sigmoid(x) } }
-        struct SiLU: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { silu(x) } }
-        struct GeluTanh: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { geluTanh(x) } }
-        struct Negate: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { -x } }
-        struct Square: LaneFunction { @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { x * x } }
-        struct AddScalar: LaneFunction {
-            let v: SIMD8<Float>
-            @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { x + v }
-        }
-        struct MulScalar: LaneFunction {
-            let v: SIMD8<Float>
-            @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { x * v }
-        }
-        struct DivScalar: LaneFunction {
-            let v: SIMD8<Float>
-            @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { x / v }
-        }
+        struct Sigmoid: LaneFunction { @_transparent func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { VectorMath.sigmoid(x) } }
+        struct SiLU: LaneFunction { @_transparent func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { silu(x) } }
+        struct GeluTanh: LaneFunction { @_transparent func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { geluTanh(x) } }
         struct SiLUDerivativeTimes: LaneFunction2 {
-            @inline(__always) func callAsFunction(_ x: SIMD8<Float>, _ g: SIMD8<Float>) -> SIMD8<Float> { g * siluDerivative(x) }
+            @_transparent func callAsFunction(_ x: SIMD8<Float>, _ g: SIMD8<Float>) -> SIMD8<Float> { g * siluDerivative(x) }
         }
         struct GeluTanhDerivativeTimes: LaneFunction2 {
-            @inline(__always) func callAsFunction(_ x: SIMD8<Float>, _ g: SIMD8<Float>) -> SIMD8<Float> { g * geluTanhDerivative(x) }
+            @_transparent func callAsFunction(_ x: SIMD8<Float>, _ g: SIMD8<Float>) -> SIMD8<Float> { g * geluTanhDerivative(x) }
+        }
+        /// `silu(x) · u`.
+        struct SwiGLU: LaneFunction2 {
+            @_transparent func callAsFunction(_ x: SIMD8<Float>, _ u: SIMD8<Float>) -> SIMD8<Float> { x / (1 + VectorMath.exp(-x)) * u }
         }
     }
 
     /// SwiGLU forward, `out = silu(gate) ⊙ up`.
     static func swiglu(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count n: Int) {
-        // Written out: through `VectorMath.map` the closure stayed out of line.
-        var i = 0
-        while i + 8 <= n {
-            let x = VectorMath.load(gate, i)
-            VectorMath.store(x / (1 + VectorMath.exp(-x)) * VectorMath.load(up, i), out, i)
-            i += 8
-        }
-        if i < n {
-            let x = VectorMath.loadPartial(gate + i, n - i)
-            VectorMath.storePartial(x / (1 + VectorMath.exp(-x)) * VectorMath.loadPartial(up + i, n - i), out + i, n - i)
-        }
+        VectorMath.apply(Lanes.SwiGLU(), gate, up, out, n)
     }
 
     /// SwiGLU backward from the output gradient `grad`: `dGate = grad ⊙ up ⊙ silu′(gate)`,
