@@ -84,7 +84,10 @@ struct ModelBench {
         let peak = ProcessMemory.peak
         let burst = sgemmLimit()
         let achieved = rates.max() ?? 0, limit = limits.max() ?? .infinity
-        let meanRatio = rates.reduce(0, +) / limits.reduce(0, +)
+        // Mean rate over all rounds' time (total FLOPs over total seconds, as the ROME bench's
+        // mean), over the mean of the limits.
+        let meanRate = Double(rates.count) / rates.reduce(0) { $0 + 1 / $1 }
+        let meanRatio = meanRate / (limits.reduce(0, +) / Double(limits.count))
         print(String(format: "prefill 8x128, all logits  %.3f s  %.1f GFLOP/s  (2·%.1fM params·tokens)", flops / achieved / 1e9, achieved,
                      Double(m.parameterCount) / 1e6))
         print(String(format: "raw sgemm (1024x576·576x1536), %.0f products back to back  %.1f GFLOP/s  (best single product %.1f)",
