@@ -274,4 +274,3 @@ public enum VectorMath {
         apply(Lane.MulScalar(v: SIMD8(repeating: s)), p, p, n)
     }
 }
-

@@ -97,33 +97,27 @@ struct EditingBench {
             try stats.prepare(layers: h.layers, model: m)
             let rome = ROME(hparams: h, covariance: stats)
             _ = try rome.contextTemplates(m)
-            // Rounds of one edit then a block of raw sgemm of its target optimisation's FLOPs,
-            // so both are timed over the same kind of window under the same drift (as the
-            // prefill is, with as many rounds); best round of each, and the means beside them.
+            // Rounds of one edit then a block of raw sgemm of its target optimisation's FLOPs
+            // (as many rounds as the prefill's).
             let rounds = Swift.min(Swift.max(repeats, 3), facts.count)
-            var total = 0.0, targets = 0.0, flops = 0.0
-            var rates: [Double] = [], limits: [Double] = []
+            var total = 0.0
+            var paired = PairedRounds()
             for r in facts.prefix(rounds) {
                 let d = try rome.apply(m, [r])
                 let seconds = d.timings.first { $0.0 == "targets" }?.1 ?? 0
                 let f = try targetFlops(m, d.trace.work)
                 total += d.timings.map(\.1).reduce(0, +)
-                targets += seconds
-                flops += f
                 try d.revert()
-                rates.append(f / seconds / 1e9)
-                limits.append(bench.sgemmBlock(flops: f))
+                paired.add(flops: f, seconds: seconds, limit: bench.sgemmBlock(flops: f))
             }
             let templates = try rome.contextTemplates(m)
-            let perEdit = total / Double(rounds), perTarget = targets / Double(rounds)
+            let perEdit = total / Double(rounds), perTarget = paired.seconds.reduce(0, +) / Double(rounds)
             print(String(format: "ROME: %.2f s per edit (%.2f s target optimisation, %d templates)   target <= 22 s (ratio %.2f)",
                          perEdit, perTarget, templates.count, perEdit / 22))
-            let best = rates.max() ?? 0, limit = limits.max() ?? .infinity
-            let meanRate = flops / targets / 1e9, meanLimit = limits.reduce(0, +) / Double(Swift.max(limits.count, 1))
-            print(String(format: "  raw sgemm after each edit, a block of its FLOPs: best %.1f GFLOP/s (mean %.1f)", limit, meanLimit))
-            print("  rounds, v* / sgemm GFLOP/s: " + zip(rates, limits).map { String(format: "%.0f/%.0f", $0, $1) }.joined(separator: "  "))
+            print(String(format: "  raw sgemm after each edit, a block of its FLOPs: best %.1f GFLOP/s (mean %.1f)", paired.bestLimit, paired.meanLimit))
+            print(paired.pairsLine("v*"))
             print(String(format: "v* optimisation: best %.1f GFLOP/s (mean %.1f), ratio %.3f (means: %.3f)  target >= 0.65",
-                         best, meanRate, best / limit, meanRate / meanLimit))
+                         paired.bestRate, paired.meanRate, paired.ratio, paired.meansRatio))
         }
         if groups.contains("memit") {
             for method in ["memit", "encore"] {

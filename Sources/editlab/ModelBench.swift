@@ -70,30 +70,22 @@ struct ModelBench {
         let rows = (0..<b).map { _ in (0..<t).map { _ in gen.nextInt(below: m.config.vocabSize) } }
         let batch = try TokenBatch(rows)
         let flops = 2 * Double(m.parameterCount) * Double(b * t)
-        // Rounds of one prefill then a block of raw sgemm products of the same FLOPs, so both
-        // are timed over the same kind of window under the same drift; best round of each
-        // (the ratio), and each round's pair printed so the machine's phase is visible.
+        // Rounds of one prefill then a block of raw sgemm products of the same FLOPs.
         _ = try Autograd.noGrad { try m.logits(batch) }
         ProcessMemory.resetPeak()
-        var rates: [Double] = [], limits: [Double] = []
+        var paired = PairedRounds()
         for _ in 0..<max(repeats, 3) {
             let s = try Timing.seconds { _ = try Autograd.noGrad { try m.logits(batch) } }
-            rates.append(flops / s / 1e9)
-            limits.append(sgemmBlock(flops: flops))
+            paired.add(flops: flops, seconds: s, limit: sgemmBlock(flops: flops))
         }
         let peak = ProcessMemory.peak
         let burst = sgemmLimit()
-        let achieved = rates.max() ?? 0, limit = limits.max() ?? .infinity
-        // Mean rate over all rounds' time (total FLOPs over total seconds, as the ROME bench's
-        // mean), over the mean of the limits.
-        let meanRate = Double(rates.count) / rates.reduce(0) { $0 + 1 / $1 }
-        let meanRatio = meanRate / (limits.reduce(0, +) / Double(limits.count))
-        print(String(format: "prefill 8x128, all logits  %.3f s  %.1f GFLOP/s  (2·%.1fM params·tokens)", flops / achieved / 1e9, achieved,
+        print(String(format: "prefill 8x128, all logits  %.3f s  %.1f GFLOP/s  (2·%.1fM params·tokens)", paired.seconds.min() ?? 0, paired.bestRate,
                      Double(m.parameterCount) / 1e6))
         print(String(format: "raw sgemm (1024x576·576x1536), %.0f products back to back  %.1f GFLOP/s  (best single product %.1f)",
-                     (flops / ModelBench.limitFlops).rounded(), limit, burst))
-        print("  rounds, prefill / sgemm GFLOP/s: " + zip(rates, limits).map { String(format: "%.0f/%.0f", $0, $1) }.joined(separator: "  "))
-        print(String(format: "ratio                  %8.3f     target >= 0.75   (means: %.3f)", achieved / limit, meanRatio))
+                     (flops / ModelBench.limitFlops).rounded(), paired.bestLimit, burst))
+        print(paired.pairsLine("prefill"))
+        print(String(format: "ratio                  %8.3f     target >= 0.75   (means: %.3f)", paired.ratio, paired.meansRatio))
         print("peak resident during prefill  \(ProcessMemory.mb(peak))   target <= 900 MB" +
               (peak.map { String(format: "  (ratio %.2f)", Double($0) / 900e6) } ?? ""))
 

@@ -188,15 +188,6 @@ extension LanguageModel {
         try F.linear(x, w(name), bias: wOpt(name + ".bias"))
     }
 
-    /// `residual + linear(x)` for a block's output projection. When the projection's own hook
-    /// point (`hookName`, within the block) is idle, one product accumulates onto the residual
-    /// stream; otherwise the projection passes its hook point, then is added.
-    func residualLinear(_ residual: Tensor, _ x: Tensor, _ name: String, idle: Bool, hookName: String,
-                        hook: (String, Tensor) throws -> Tensor) throws -> Tensor {
-        if idle { return try F.linear(x, w(name), bias: wOpt(name + ".bias"), adding: residual) }
-        return try F.add(residual, hook(hookName, linear(x, name)))
-    }
-
     /// One transformer block.
     func block(_ i: Int, _ hIn: Tensor, pass: Pass, keyMask: [Bool]?, rope: RopeTables?, options: ForwardOptions,
                cache: inout [String: Tensor], kv: KVCache?) throws -> Tensor {
@@ -205,6 +196,14 @@ extension LanguageModel {
         let p = "blocks.\(i)."
         func hook(_ name: String, _ x: Tensor) throws -> Tensor {
             try hookPoint(p + name, x, layer: i, pass: pass, options: options, cache: &cache)
+        }
+        /// `residual + linear(x)` for an output projection (`weight` within the block). When its
+        /// hook point is idle, one product accumulates onto the residual stream; otherwise the
+        /// projection passes its hook point, then is added.
+        func addProjection(_ residual: Tensor, _ x: Tensor, _ weight: String, hookName: String) throws -> Tensor {
+            let name = p + weight
+            if hookIsIdle(p + hookName, options: options) { return try F.linear(x, w(name), bias: wOpt(name + ".bias"), adding: residual) }
+            return try F.add(residual, hook(hookName, linear(x, name)))
         }
         var h = try hook("hook_resid_pre", hIn)
         let x = try hook("ln1.hook_normalized", norm(h, p + "ln1"))
@@ -219,8 +218,7 @@ extension LanguageModel {
         }
         if let kv { (k, v) = try kv.append(layer: i, k: k, v: v) }
         let z = try hook("attn.hook_z", F.attention(q: q, k: k, v: v, keyMask: keyMask, segments: pass.batch.segmentLengths))
-        h = try hook("hook_resid_mid", residualLinear(h, F.reshape(z, [b, t, c.headCount * c.headDim]), p + "attn.o",
-                                                      idle: hookIsIdle(p + "hook_attn_out", options: options), hookName: "hook_attn_out", hook: hook))
+        h = try hook("hook_resid_mid", addProjection(h, F.reshape(z, [b, t, c.headCount * c.headDim]), "attn.o", hookName: "hook_attn_out"))
         let x2 = try hook("ln2.hook_normalized", norm(h, p + "ln2"))
         let post: Tensor
         switch c.family {
@@ -232,7 +230,6 @@ extension LanguageModel {
             let pre = try hook("mlp.hook_pre", linear(x2, p + "mlp.up"))
             post = try hook("mlp.hook_post", F.gelu(pre, approximate: true))
         }
-        return try hook("hook_resid_post", residualLinear(h, post, p + "mlp.down", idle: hookIsIdle(p + "hook_mlp_out", options: options),
-                                                          hookName: "hook_mlp_out", hook: hook))
+        return try hook("hook_resid_post", addProjection(h, post, "mlp.down", hookName: "hook_mlp_out"))
     }
 }

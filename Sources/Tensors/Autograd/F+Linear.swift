@@ -103,23 +103,23 @@ extension F {
         let needA = override?.a.requiresGrad ?? false, needB = override?.b.requiresGrad ?? false
         var saved = [x, weight]
         if let o = override { saved += [o.a, o.b] }
+        /// The input gradient `g (W + s·B·A)` of `g2` (`[rows, out]`) written into `target`
+        /// (`[rows, in]`, `beta = 0`) or added to it (`beta = 1`).
+        func inputGradient(_ g2: Tensor, into target: Tensor, beta: Double) throws {
+            try g2.matmul(wd, into: target, beta: beta)
+            if let ov { try g2.matmul(ov.b).matmul(ov.a, into: target, alpha: ov.scale, beta: 1) }
+        }
         // With only the input needing a gradient, a second consumer's gradient is summed by
         // the product itself (beta = 1): no zeroed output, no separate addition.
         let accumulate: ((Tensor, Tensor) throws -> Void)? = needX && !needW && !needBias && !needA && !needB && !needResidual ? { g, acc in
-            let g2 = try g.contiguous().view([rows, outF])
-            let target = try acc.view([rows, inF])
-            try g2.matmul(wd, into: target, beta: 1)
-            if let ov { try g2.matmul(ov.b).matmul(ov.a, into: target, alpha: ov.scale, beta: 1) }
+            try inputGradient(g.contiguous().view([rows, outF]), into: acc.view([rows, inF]), beta: 1)
         } : nil
         return y.recording("linear", inputs: inputs, saving: saved, backward: { g in
             let g2 = try g.contiguous().view([rows, outF])
             var grads: [Tensor?] = []
             if needX {
-                let gx = try g2.matmul(wd)                          // [rows, in]
-                if let ov {
-                    let gh = try g2.matmul(ov.b)                    // [rows, r]
-                    try gh.matmul(ov.a, into: gx, alpha: ov.scale, beta: 1)
-                }
+                let gx = Tensor.uninitialized([rows, inF], dtype: g2.dtype)
+                try inputGradient(g2, into: gx, beta: 0)
                 grads.append(try gx.view(xd.shape))
             } else { grads.append(nil) }
             grads.append(needW ? try g2.t().matmul(x2) : nil)        // [out, in]
